@@ -1,0 +1,159 @@
+"""Composition root: the only module that builds every part and wires them together."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from hutong import __version__
+from hutong.accounts import (
+    AccountService,
+    LoginPolicy,
+    QrLoginService,
+    SessionAuthenticator,
+    SessionCache,
+)
+from hutong.accounts.routes import router as accounts_router
+from hutong.core.clock import Clock, SystemClock
+from hutong.core.db import Database
+from hutong.core.http import BodyLimitMiddleware, RequestContextMiddleware, install_error_handlers
+from hutong.core.media import MediaStore
+from hutong.core.observability import Metrics, configure_logging
+from hutong.core.passwords import Hasher
+from hutong.core.pubsub import PubSub, make_pubsub
+from hutong.core.qrcodes import QrRegistry
+from hutong.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from hutong.core.routes import router as platform_router
+from hutong.core.signing import Signer
+from hutong.realtime import Gateway, SyncLog
+from hutong.realtime.routes import router as realtime_router
+from hutong.settings import Settings
+from hutong.web.routes import STATIC
+from hutong.web.routes import router as web_router
+
+
+@dataclass
+class Container:
+    """Everything a running Hutong holds; also what the CLI and tests use directly."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    pubsub: PubSub
+    limiter: RateLimiter
+    signer: Signer
+    media: MediaStore
+    metrics: Metrics
+    sync_log: SyncLog
+    gateway: Gateway
+    qr: QrRegistry
+    session_cache: SessionCache
+    authenticator: SessionAuthenticator
+    accounts: AccountService
+    qrlogin: QrLoginService
+
+    async def start(self) -> None:
+        await self.pubsub.start()
+        await self.session_cache.start()
+
+    async def stop(self) -> None:
+        await self.pubsub.stop()
+        if isinstance(self.limiter, RedisRateLimiter):
+            await self.limiter.close()
+        await self.db.dispose()
+
+
+def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
+    settings = settings.resolved()
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    pubsub = make_pubsub(settings.redis_url)
+    limiter: RateLimiter = (
+        RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
+    )
+    signer = Signer(settings.secret_key)
+    assert settings.media_dir is not None
+    media = MediaStore(settings.media_dir)
+    metrics = Metrics()
+    sync_log = SyncLog(db, pubsub, clock, metrics)
+    gateway = Gateway(
+        sync_log, pubsub, metrics, heartbeat_s=settings.ws_heartbeat_s, page=settings.sync_page_max
+    )
+    qr = QrRegistry(signer, clock)
+    cache = SessionCache(
+        pubsub, ttl_s=settings.session_cache_ttl_s, max_size=settings.session_cache_size
+    )
+    authenticator = SessionAuthenticator(db, cache, signer, clock)
+    hasher = Hasher(settings.password_profile, max_threads=settings.hash_threads)
+    policy = LoginPolicy(
+        fail_limit_account=settings.login_fail_limit_account,
+        fail_limit_ip=settings.login_fail_limit_ip,
+        fail_window_s=settings.login_fail_window_s,
+        register_limit_ip=settings.register_limit_ip,
+        register_window_s=settings.register_window_s,
+    )
+    accounts = AccountService(db, clock, hasher, limiter, policy, cache, sync_log, media)
+    qrlogin = QrLoginService(accounts, signer, sync_log, settings.qr_login_ttl_s)
+    qr.register("login", qrlogin.resolve)
+    return Container(
+        settings=settings,
+        clock=clock,
+        db=db,
+        pubsub=pubsub,
+        limiter=limiter,
+        signer=signer,
+        media=media,
+        metrics=metrics,
+        sync_log=sync_log,
+        gateway=gateway,
+        qr=qr,
+        session_cache=cache,
+        authenticator=authenticator,
+        accounts=accounts,
+        qrlogin=qrlogin,
+    )
+
+
+def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The ASGI application for `settings` (from the environment when not given)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    container = build_container(settings, clock=clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await container.start()
+        try:
+            yield
+        finally:
+            await container.stop()
+
+    app = FastAPI(
+        title="Hutong",
+        version=__version__,
+        description="Chat, contacts, wallet, red envelopes, mini-programs and a microblog.",
+        lifespan=lifespan,
+    )
+    for name, value in vars(container).items():
+        setattr(app.state, name, value)
+    app.state.container = container
+    install_error_handlers(app)
+    app.include_router(platform_router)
+    app.include_router(accounts_router)
+    app.include_router(realtime_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=container.metrics, access_log=settings.access_log
+    )
+    return app
+
+
+def create_app() -> FastAPI:
+    """Factory for `uvicorn --factory hutong.app:create_app` (each worker builds its own)."""
+    return build_app(Settings())

@@ -1,0 +1,152 @@
+"""`hutong` — serve, migrate, create-admin, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from hutong.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alembic_config(database_url: str) -> object:
+    from alembic.config import Config
+
+    here = Path(__file__).resolve().parent
+    ini = ROOT / "alembic.ini"
+    cfg = Config(str(ini)) if ini.exists() else Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    if not (ROOT / "migrations").exists():  # installed as a wheel
+        cfg.set_main_option("script_location", str(here / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(settings: Settings, revision: str = "head") -> None:
+    """Bring the database schema up to `revision`."""
+    from alembic import command
+
+    command.upgrade(alembic_config(settings.database_url), revision)  # type: ignore[arg-type]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = Settings().resolved()
+    if not args.no_migrate:
+        migrate(settings)
+    # Workers are separate processes that build their own app from the environment; hand them
+    # the resolved values so they agree on the database and the generated secret key.
+    os.environ["HUTONG_DATABASE_URL"] = settings.database_url
+    os.environ["HUTONG_SECRET_KEY"] = settings.secret_key
+    os.environ["HUTONG_MEDIA_DIR"] = str(settings.media_dir)
+    workers = args.workers or settings.workers
+    print(f"Hutong is serving at http://{args.host or settings.host}:{args.port or settings.port}")
+    uvicorn.run(
+        "hutong.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        access_log=False,
+        log_level="warning",
+        ws_ping_interval=None,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = Settings().resolved()
+    migrate(settings, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from hutong.accounts.schemas import normalise_handle
+    from hutong.app import build_container
+    from hutong.core.errors import HutongError, NotFound
+
+    settings = Settings().resolved()
+    migrate(settings)
+    handle = normalise_handle(args.handle)
+    password = args.password or os.environ.get("HUTONG_ADMIN_PASSWORD") or getpass.getpass()
+    if len(password) < 8:
+        print("password must be at least 8 characters", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        c = build_container(settings)
+        try:
+            try:
+                await c.accounts.set_password(handle, password, role="admin")
+                print(f"{handle} is now an admin (password reset)")
+            except NotFound:
+                await c.accounts.register(
+                    handle,
+                    password,
+                    args.display_name or handle,
+                    device_name="hutong cli",
+                    ip="",
+                    role="admin",
+                    allow_reserved=True,
+                )
+                print(f"created admin {handle}")
+        finally:
+            await c.stop()
+
+    try:
+        asyncio.run(run())
+    except HutongError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from hutong.demo import run_demo
+
+    settings = Settings().resolved()
+    migrate(settings)
+    asyncio.run(run_demo(settings, users=args.users, password=args.password))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hutong", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the server (migrates first)")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int)
+    p.add_argument("--no-migrate", action="store_true")
+    p.set_defaults(fn=cmd_serve)
+
+    p = sub.add_parser("migrate", help="upgrade the database schema")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(fn=cmd_migrate)
+
+    p = sub.add_parser("create-admin", help="create an admin account, or promote and reset one")
+    p.add_argument("handle")
+    p.add_argument("--password", help="else $HUTONG_ADMIN_PASSWORD, else asked")
+    p.add_argument("--display-name")
+    p.set_defaults(fn=cmd_create_admin)
+
+    p = sub.add_parser("demo", help="fill this instance with a believable world")
+    p.add_argument("--users", type=int, default=40)
+    p.add_argument("--password", default="hutong-demo", help="password of every demo user")
+    p.set_defaults(fn=cmd_demo)
+
+    args = parser.parse_args(argv)
+    return int(args.fn(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

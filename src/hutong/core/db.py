@@ -1,0 +1,168 @@
+"""Database access: one engine, write transactions that cannot lose updates, events after commit.
+
+SQLite and PostgreSQL run the same code. On SQLite the connection is put in WAL mode and
+pysqlite's own transaction handling is switched off (SQLAlchemy's documented recipe), so that we
+emit `BEGIN IMMEDIATE` for write transactions ourselves: the write lock is taken when the
+transaction starts, so two read-modify-write transactions can never interleave, and a writer
+waits (busy_timeout) instead of failing with "database is locked" when it tries to upgrade.
+Read transactions use a plain deferred `BEGIN` and never block writers under WAL.
+
+On PostgreSQL a row the transaction will modify must be read with `.with_for_update()` (or
+changed with a guarded `UPDATE ... WHERE balance >= :x`); SQLite ignores `FOR UPDATE`, which is
+harmless there because the whole write transaction is already exclusive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL ids are 64-bit.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps are stored in UTC and always come back timezone-aware, on both databases."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by every domain, so Alembic sees one metadata."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UtcDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork:
+    """One write transaction: its session plus work to do once it has committed.
+
+    Events must not reach anyone before the data they describe is durable, so publishing is
+    queued with `after_commit` and runs only if the commit succeeded.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._after_commit: list[AfterCommit] = []
+        self.info: dict[str, Any] = {}
+
+    def after_commit(self, fn: AfterCommit) -> None:
+        self._after_commit.append(fn)
+
+    async def _run_after_commit(self) -> None:
+        for fn in self._after_commit:
+            try:
+                await fn()
+            except Exception:
+                # The transaction is committed; a failed publish is repaired by clients'
+                # sequence-based resync, so it must not turn a success into an error.
+                log.exception("after-commit hook failed")
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so that our BEGIN is the one used.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("hutong_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """The engine and the two kinds of transaction every service uses."""
+
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+        parsed = make_url(url)
+        self.url = url
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = create_async_engine(
+                url, echo=echo, connect_args={"timeout": 30}, pool_size=8, max_overflow=8
+            )
+            _install_sqlite_hooks(self.engine)
+        else:
+            self.engine = create_async_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+        write_engine = self.engine.execution_options(hutong_write=True)
+        self._read = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._write = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[UnitOfWork]:
+        """A write transaction. Commits when the block ends, then runs after-commit hooks."""
+        async with self._write() as session:
+            uow = UnitOfWork(session)
+            async with session.begin():
+                yield uow
+        await uow._run_after_commit()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction with a consistent snapshot."""
+        async with self._read() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

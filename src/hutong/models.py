@@ -1,0 +1,9 @@
+"""Every domain's tables, for Alembic and the tests: importing this registers them all."""
+
+from hutong.accounts import models as accounts_models
+from hutong.core.db import Base
+from hutong.realtime import models as realtime_models
+
+metadata = Base.metadata
+
+__all__ = ["accounts_models", "metadata", "realtime_models"]

@@ -1,0 +1,164 @@
+"""The WebSocket gateway: pushes a user's events live, and catches a reconnecting client up.
+
+Per socket there are two tasks. The reader notices a closed client at once (some servers never
+raise on send to a dead peer) and answers pings. The sender delivers, in this order:
+  1. it subscribes to `user:<id>` first, so nothing published from now on can slip past;
+  2. it replays the log after the client's `since` from the database;
+  3. it forwards live events, dropping any it already sent (seq <= last sent) and reading the
+     log to fill any gap (a live event with seq > last + 1 means one was lost on the way).
+So the client receives every event after `since` exactly once and in order, on any worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from hutong.core.auth import Principal
+from hutong.core.observability import Metrics
+from hutong.core.pubsub import PubSub, Subscription
+from hutong.realtime.service import SyncLog, session_topic, user_topic
+
+log = logging.getLogger(__name__)
+
+CLOSE_REVOKED = 4001
+CLOSE_UNAUTHENTICATED = 4401
+_RESYNC: dict[str, Any] = {"type": "_resync"}
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, principal: Principal | None, last_seq: int) -> None:
+        self.ws = ws
+        self.principal = principal
+        self.last_seq = last_seq
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+        self.closed = asyncio.Event()
+        self.overflowed = False
+
+    def push(self, _topic: str, message: dict[str, Any]) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            # A client this far behind is resynced from the log instead of buffered forever.
+            self.overflowed = True
+
+
+class Gateway:
+    def __init__(
+        self, log_: SyncLog, pubsub: PubSub, metrics: Metrics, *, heartbeat_s: float, page: int
+    ) -> None:
+        self.log = log_
+        self.pubsub = pubsub
+        self.metrics = metrics
+        self.heartbeat_s = heartbeat_s
+        self.page = page
+        self.connections: set[Connection] = set()
+        pubsub.on_reset(self._on_reset)
+
+    def _on_reset(self) -> None:
+        for conn in self.connections:
+            conn.push("", _RESYNC)
+
+    async def serve_user(self, ws: WebSocket, principal: Principal, since: int) -> None:
+        conn = Connection(ws, principal, since)
+        subs = [
+            await self.pubsub.subscribe(user_topic(principal.user_id), conn.push),
+            await self.pubsub.subscribe(session_topic(principal.session_id), conn.push),
+        ]
+        await self._run(conn, subs, catch_up=True)
+
+    async def serve_topic(self, ws: WebSocket, topic: str) -> None:
+        """An anonymous socket bound to one topic by a signed ticket (QR-login waiting page)."""
+        conn = Connection(ws, None, 0)
+        subs = [await self.pubsub.subscribe(topic, conn.push)]
+        await self._run(conn, subs, catch_up=False)
+
+    async def _run(self, conn: Connection, subs: list[Subscription], *, catch_up: bool) -> None:
+        self.connections.add(conn)
+        self.metrics.open_sockets.inc()
+        reader = asyncio.create_task(self._reader(conn))
+        try:
+            if catch_up:
+                await self._catch_up(conn)
+            await conn.ws.send_json({"type": "ready", "seq": conn.last_seq})
+            await self._sender(conn)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass
+        finally:
+            self.connections.discard(conn)
+            self.metrics.open_sockets.dec()
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+            for sub in subs:
+                await sub.close()
+            if conn.ws.application_state != WebSocketState.DISCONNECTED:
+                with contextlib.suppress(Exception):
+                    await conn.ws.close()
+
+    async def _catch_up(self, conn: Connection) -> None:
+        assert conn.principal is not None
+        while True:
+            page = await self.log.since(conn.principal.user_id, conn.last_seq, self.page)
+            for event in page.events:
+                await conn.ws.send_json(event.wire())
+                conn.last_seq = event.seq
+            if not page.has_more:
+                return
+
+    async def _reader(self, conn: Connection) -> None:
+        try:
+            while True:
+                msg = await conn.ws.receive_json()
+                if isinstance(msg, dict) and msg.get("type") == "ping":
+                    conn.push("", {"type": "pong"})
+        except Exception as exc:
+            # Any receive error means the client is gone; the sender stops on this flag.
+            log.debug("socket reader ended: %r", exc)
+        finally:
+            conn.closed.set()
+
+    async def _sender(self, conn: Connection) -> None:
+        closed = asyncio.ensure_future(conn.closed.wait())
+        try:
+            while not conn.closed.is_set():
+                getter = asyncio.ensure_future(conn.queue.get())
+                done, _ = await asyncio.wait(
+                    {getter, closed}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                if getter not in done:
+                    getter.cancel()
+                    if not done:
+                        await conn.ws.send_json({"type": "ping"})
+                    continue
+                if not await self._deliver(conn, getter.result()):
+                    return
+        finally:
+            closed.cancel()
+
+    async def _deliver(self, conn: Connection, msg: dict[str, Any]) -> bool:
+        """Send one queued message; False when the socket must close."""
+        kind = msg.get("type")
+        if conn.overflowed or kind == "_resync":
+            conn.overflowed = False
+            if conn.principal is not None:
+                await self._catch_up(conn)
+            return True
+        if kind == "event":
+            seq = int(msg["seq"])
+            if seq <= conn.last_seq:
+                return True
+            if seq > conn.last_seq + 1:
+                await self._catch_up(conn)
+                return True
+            conn.last_seq = seq
+        elif kind == "revoked":
+            await conn.ws.send_json({"type": "revoked"})
+            await conn.ws.close(code=CLOSE_REVOKED, reason="session revoked")
+            return False
+        await conn.ws.send_json(msg)
+        return True

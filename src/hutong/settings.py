@@ -1,0 +1,75 @@
+"""One settings object, read from `HUTONG_*` environment variables (and an optional `.env`).
+
+Every value has an embedded default so that `hutong serve` works on a fresh machine: SQLite in
+`./var`, in-process pub/sub, media in `./var/media`. The secret key, if not given, is generated
+on first run and kept in `<data_dir>/secret_key` so sessions and QR codes survive restarts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUTONG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+    media_dir: Path | None = None
+    secret_key: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    currency: str = "CNY"
+    max_body_bytes: int = 12 * 1024 * 1024
+    avatar_max_bytes: int = 5 * 1024 * 1024
+    thumb_side: int = 256
+
+    password_profile: Literal["production", "test"] = "production"  # noqa: S105
+    hash_threads: int = 2
+    session_cache_ttl_s: int = 60
+    session_cache_size: int = 50_000
+    cookie_secure: bool = False
+    login_fail_limit_account: int = 5
+    login_fail_limit_ip: int = 30
+    login_fail_window_s: int = 15 * 60
+    register_limit_ip: int = 20
+    register_window_s: int = 60 * 60
+    qr_login_ttl_s: int = 120
+
+    sync_page_max: int = 500
+    ws_heartbeat_s: float = 20.0
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    access_log: bool = True
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    def resolved(self) -> Settings:
+        """Fill in values derived from `data_dir`, creating the secret key on first run."""
+        data = self.data_dir
+        data.mkdir(parents=True, exist_ok=True)
+        updates: dict[str, object] = {}
+        if not self.database_url:
+            updates["database_url"] = f"sqlite+aiosqlite:///{(data / 'hutong.db').resolve()}"
+        if self.media_dir is None:
+            updates["media_dir"] = data / "media"
+        if not self.secret_key:
+            key_file = data / "secret_key"
+            if not key_file.exists():
+                key_file.write_text(secrets.token_urlsafe(48))
+                key_file.chmod(0o600)
+            updates["secret_key"] = key_file.read_text().strip()
+        return self.model_copy(update=updates)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

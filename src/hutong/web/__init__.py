@@ -1,0 +1,1 @@
+"""The browser client: a static single-page app and its HTML shell."""

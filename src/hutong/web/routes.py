@@ -1,0 +1,33 @@
+"""Serves the browser client. Deep links (`/qr/<token>`, `/#/…`) load the same shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+STATIC = Path(__file__).parent / "static"
+router = APIRouter(include_in_schema=False)
+
+_SHELL_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        "connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@router.get("/")
+async def index() -> FileResponse:
+    return FileResponse(STATIC / "index.html", headers=_SHELL_HEADERS)
+
+
+@router.get("/qr/{token}")
+async def qr_link(token: str) -> FileResponse:
+    """A scanned platform QR code opened in a browser: the client resolves the token."""
+    return FileResponse(STATIC / "index.html", headers=_SHELL_HEADERS)
