@@ -47,6 +47,9 @@ Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Phone = Annotated[str, AfterValidator(normalise_phone)]
 Email = Annotated[str, AfterValidator(normalise_email)]
+# In profile edits an empty string removes the value.
+PhoneOrBlank = Annotated[str, AfterValidator(lambda v: normalise_phone(v) if v.strip() else "")]
+EmailOrBlank = Annotated[str, AfterValidator(lambda v: normalise_email(v) if v.strip() else "")]
 DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
 
 
@@ -71,8 +74,8 @@ class ProfileIn(Strict):
     display_name: DisplayName | None = None
     bio: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
-    phone: Phone | Literal[""] | None = Field(None, description="E.164; empty string removes it")
-    email: Email | Literal[""] | None = Field(None, description="empty string removes it")
+    phone: PhoneOrBlank | None = Field(None, description="E.164; empty string removes it")
+    email: EmailOrBlank | None = Field(None, description="empty string removes it")
 
 
 class PasswordIn(Strict):

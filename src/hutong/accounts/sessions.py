@@ -169,10 +169,12 @@ class SessionAuthenticator:
             entry = await self._load(token_hash, via_cookie)
             if entry is None:
                 return None
+        if (entry.principal.via == "cookie") != via_cookie:
+            # A web session's token only works as a cookie (where CSRF is checked), an API
+            # token only as a bearer header.
+            return None
         if via_cookie:
             self._check_csrf(conn, token_hash)
-        elif entry.principal.via != "bearer":
-            return None
         return entry
 
     async def principal(self, conn: HTTPConnection) -> Principal | None:
