@@ -46,6 +46,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["HUTONG_SECRET_KEY"] = settings.secret_key
     os.environ["HUTONG_MEDIA_DIR"] = str(settings.media_dir)
     workers = args.workers or settings.workers
+    if workers > 1 and not settings.redis_url:
+        # In-process pub/sub does not cross processes: events and session revocations would
+        # reach only the worker that produced them.
+        print("several workers need HUTONG_REDIS_URL (pub/sub between them)", file=sys.stderr)
+        return 2
     print(f"Hutong is serving at http://{args.host or settings.host}:{args.port or settings.port}")
     uvicorn.run(
         "hutong.app:create_app",
