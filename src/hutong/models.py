@@ -1,9 +1,10 @@
 """Every domain's tables, for Alembic and the tests: importing this registers them all."""
 
 from hutong.accounts import models as accounts_models
+from hutong.contacts import models as contacts_models
 from hutong.core.db import Base
 from hutong.realtime import models as realtime_models
 
 metadata = Base.metadata
 
-__all__ = ["accounts_models", "metadata", "realtime_models"]
+__all__ = ["accounts_models", "contacts_models", "metadata", "realtime_models"]

@@ -1,0 +1,1 @@
+"""Contacts: friends, blocks, privacy, QR codes, contact-book matching and invites."""
