@@ -211,8 +211,8 @@ async def revoke(session_id: int, principal: CurrentUser, svc: Accounts) -> Resp
 
 
 @router.get("/users/{handle}", response_model=PublicUser)
-async def profile(handle: str, _: CurrentUser, svc: Accounts) -> PublicUser:
-    return await svc.public_profile(handle)
+async def profile(handle: str, principal: CurrentUser, svc: Accounts) -> PublicUser:
+    return await svc.public_profile(handle, viewer_id=principal.user_id)
 
 
 @router.post("/admin/users/{user_id}/role", response_model=Me)

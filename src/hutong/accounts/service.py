@@ -7,6 +7,7 @@ commit (sync events to the user's devices, cache invalidation to every worker).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -45,6 +46,14 @@ class LoginPolicy:
     fail_window_s: int
     register_limit_ip: int
     register_window_s: int
+
+
+# Hooks installed by higher domains through app.py (accounts imports none of them):
+# run inside the write transaction that changes a user's phone and/or email, with the new
+# values (None = removed), so derived data commits or rolls back with the account.
+ContactPointHook = Callable[[UnitOfWork, int, dict[str, str | None]], Awaitable[None]]
+# Asked before `viewer` sees `target`'s profile (blocking lives in contacts); False hides it.
+ProfileGuard = Callable[[int, int], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,14 @@ class AccountService:
         self.cache = cache
         self.sync = sync_log
         self.media = media
+        self._contact_point_hooks: list[ContactPointHook] = []
+        self._profile_guards: list[ProfileGuard] = []
+
+    def on_contact_points_changed(self, hook: ContactPointHook) -> None:
+        self._contact_point_hooks.append(hook)
+
+    def add_profile_guard(self, guard: ProfileGuard) -> None:
+        self._profile_guards.append(guard)
 
     # -- registration and sign-in -------------------------------------------------------
 
@@ -260,11 +277,16 @@ class AccountService:
             raise NotFound("No such user.")
         return me_from_row(user)
 
-    async def public_profile(self, handle: str) -> PublicUser:
+    async def public_profile(self, handle: str, *, viewer_id: int | None = None) -> PublicUser:
+        """A profile by handle; with `viewer_id`, hidden (404) from whom a guard refuses."""
         async with self.db.read() as s:
             user = await s.scalar(select(User).where(User.handle == handle.strip().lower()))
         if user is None:
             raise NotFound("No user with that handle.")
+        if viewer_id is not None and viewer_id != user.id:
+            for guard in self._profile_guards:
+                if not await guard(viewer_id, user.id):
+                    raise NotFound("No user with that handle.")
         return public_from_row(user)
 
     async def public_profiles(self, user_ids: list[int]) -> dict[int, PublicUser]:
@@ -310,6 +332,10 @@ class AccountService:
             setattr(user, k, v)
         user.updated_at = self.clock.now()
         await uow.session.flush()
+        points = {k: str(v) if v else None for k, v in values.items() if k in ("phone", "email")}
+        if points:
+            for hook in self._contact_point_hooks:
+                await hook(uow, user_id, points)
         me = me_from_row(user)
         await self.sync.emit(uow, [user_id], "profile.updated", me.model_dump(mode="json"))
 
