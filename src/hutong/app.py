@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -18,6 +18,8 @@ from hutong.accounts import (
     SessionCache,
 )
 from hutong.accounts.routes import router as accounts_router
+from hutong.contacts import ContactsPolicy, ContactsService
+from hutong.contacts.routes import router as contacts_router
 from hutong.core.clock import Clock, SystemClock
 from hutong.core.db import Database
 from hutong.core.http import BodyLimitMiddleware, RequestContextMiddleware, install_error_handlers
@@ -55,6 +57,7 @@ class Container:
     authenticator: SessionAuthenticator
     accounts: AccountService
     qrlogin: QrLoginService
+    contacts: ContactsService
 
     async def start(self) -> None:
         await self.pubsub.start()
@@ -99,6 +102,21 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     accounts = AccountService(db, clock, hasher, limiter, policy, cache, sync_log, media)
     qrlogin = QrLoginService(accounts, signer, sync_log, settings.qr_login_ttl_s)
     qr.register("login", qrlogin.resolve)
+    contacts = ContactsService(
+        db,
+        clock,
+        accounts,
+        sync_log,
+        limiter,
+        signer,
+        media,
+        ContactsPolicy(
+            **{f.name: getattr(settings, f"contacts_{f.name}") for f in fields(ContactsPolicy)}
+        ),
+    )
+    contacts.register_qr(qr)
+    accounts.on_contact_points_changed(contacts.directory.on_contact_points_changed)
+    accounts.add_profile_guard(contacts.may_view_profile)
     return Container(
         settings=settings,
         clock=clock,
@@ -115,6 +133,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         authenticator=authenticator,
         accounts=accounts,
         qrlogin=qrlogin,
+        contacts=contacts,
     )
 
 
@@ -144,6 +163,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     install_error_handlers(app)
     app.include_router(platform_router)
     app.include_router(accounts_router)
+    app.include_router(contacts_router)
     app.include_router(realtime_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

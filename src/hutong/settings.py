@@ -48,6 +48,22 @@ class Settings(BaseSettings):
     sync_page_max: int = 500
     ws_heartbeat_s: float = 20.0
 
+    # Contacts: friend requests per user per window, re-requests after a decline, searches,
+    # contact matching (per request and per UTC day), upload sizes, group QR lifetime.
+    contacts_request_limit: int = 60
+    contacts_request_window_s: int = 60 * 60
+    contacts_rerequest_limit: int = 2
+    contacts_rerequest_window_s: int = 24 * 60 * 60
+    contacts_search_limit: int = 120
+    contacts_search_window_s: int = 60 * 60
+    contacts_match_max_numbers: int = 10_000
+    contacts_match_daily_uploads: int = 20
+    contacts_match_daily_numbers: int = 50_000
+    contacts_scan_max_bytes: int = 8 * 1024 * 1024
+    contacts_import_max_bytes: int = 2 * 1024 * 1024
+    contacts_group_qr_ttl_s: int = 7 * 24 * 60 * 60
+    contacts_default_region: str = "CN"
+
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True
