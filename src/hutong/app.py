@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from hutong import __version__
 from hutong.accounts import (
@@ -34,7 +33,7 @@ from hutong.core.signing import Signer
 from hutong.realtime import Gateway, SyncLog
 from hutong.realtime.routes import router as realtime_router
 from hutong.settings import Settings
-from hutong.web.routes import STATIC
+from hutong.web.routes import STATIC, ClientFiles
 from hutong.web.routes import router as web_router
 
 
@@ -166,7 +165,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(contacts_router)
     app.include_router(realtime_router)
     app.include_router(web_router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", ClientFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(
         RequestContextMiddleware, metrics=container.metrics, access_log=settings.access_log

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
@@ -31,3 +34,13 @@ async def index() -> FileResponse:
 async def qr_link(token: str) -> FileResponse:
     """A scanned platform QR code opened in a browser: the client resolves the token."""
     return FileResponse(STATIC / "index.html", headers=_SHELL_HEADERS)
+
+
+class ClientFiles(StaticFiles):
+    """The client's modules, revalidated on every load (by ETag) so an upgrade is seen at once."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -8,8 +8,8 @@ export const state = {
   user: null,
   /** This browser's session id when known (from sign-in or the devices list). */
   sessionId: null,
-  /** "offline" | "connecting" | "online" — the realtime socket. */
-  realtime: "offline",
+  /** The realtime socket: "stopped" | "connecting" | "online" | "offline" (retrying). */
+  realtime: "stopped",
 };
 
 export function on(type, fn) {

@@ -20,7 +20,8 @@ export class Realtime {
    * @param {number} o.userId
    * @param {(event: object, info: {live: boolean}) => void} o.onEvent
    * @param {() => void} o.onRevoked   this session was signed out
-   * @param {(status: string) => void} o.onStatus  "connecting" | "online" | "offline"
+   * @param {(status: string) => void} o.onStatus
+   *   "connecting" | "online" | "offline" (waiting to retry) | "stopped"
    */
   constructor({ userId, onEvent, onRevoked, onStatus }) {
     this.userId = userId;
@@ -38,6 +39,7 @@ export class Realtime {
     this.live = false;
     this.connecting = false;
     this._online = () => this._reconnectNow();
+    this._offline = () => this._drop();
     this._visible = () => {
       if (document.visibilityState === "visible") this._reconnectNow();
     };
@@ -47,6 +49,7 @@ export class Realtime {
     if (!this.stopped) return;
     this.stopped = false;
     addEventListener("online", this._online);
+    addEventListener("offline", this._offline);
     document.addEventListener("visibilitychange", this._visible);
     this._connect();
   }
@@ -54,15 +57,27 @@ export class Realtime {
   stop() {
     this.stopped = true;
     removeEventListener("online", this._online);
+    removeEventListener("offline", this._offline);
     document.removeEventListener("visibilitychange", this._visible);
     clearTimeout(this.timer);
+    this._closeSocket();
+    this.onStatus("stopped");
+  }
+
+  _closeSocket() {
     clearInterval(this.heartbeat);
     if (this.ws) {
       this.ws.onclose = this.ws.onmessage = this.ws.onerror = null;
       this.ws.close(1000);
       this.ws = null;
     }
-    this.onStatus("offline");
+  }
+
+  /** The browser went offline: don't wait for a dead socket to time out. */
+  _drop() {
+    if (this.stopped || this.connecting) return;
+    this._closeSocket();
+    this._retry();
   }
 
   _setSince(seq) {
@@ -87,7 +102,7 @@ export class Realtime {
   }
 
   async _connect() {
-    if (this.stopped || this.connecting) return;
+    if (this.stopped || this.connecting || this.ws) return;
     this.connecting = true;
     this.live = false;
     this.onStatus("connecting");
