@@ -161,3 +161,18 @@ async def test_socket_from_a_foreign_origin_is_refused(api: Api) -> None:
             origin="https://evil.example",  # type: ignore[arg-type]
         ):
             pass
+
+
+async def test_malformed_frames_get_an_error_frame_and_the_socket_stays_up(api: Api) -> None:
+    user = await api.register()
+    async with api.socket(user, since=2) as sock:
+        await sock.ready()
+        for frame in ["not json", "[1, 2]", '{"type": 5}', '{"type": "no-such-thing"}',
+                      "x" * 20000]:
+            await sock.ws.send(frame)
+            reply = await sock.next()
+            assert reply["type"] == "error", frame
+        await sock.ws.send('{"type": "ping"}')
+        assert (await sock.next(skip_pings=False))["type"] == "pong"
+        await _bio(api, user, "still here")
+        assert (await sock.events(1))[0]["payload"]["bio"] == "still here"

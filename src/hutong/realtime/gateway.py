@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from hutong.core.auth import Principal
+from hutong.core.errors import HutongError
 from hutong.core.observability import Metrics
 from hutong.core.pubsub import PubSub, Subscription
 from hutong.realtime.service import SyncLog, session_topic, user_topic
 
 log = logging.getLogger(__name__)
 
+ClientHandler = Callable[[Principal, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+MAX_FRAME = 16 * 1024
 CLOSE_REVOKED = 4001
 CLOSE_UNAUTHENTICATED = 4401
 _RESYNC: dict[str, Any] = {"type": "_resync"}
@@ -57,6 +62,7 @@ class Gateway:
         self.heartbeat_s = heartbeat_s
         self.page = page
         self.connections: set[Connection] = set()
+        self._handlers: dict[str, ClientHandler] = {}
         pubsub.on_reset(self._on_reset)
 
     def _on_reset(self) -> None:
@@ -110,17 +116,54 @@ class Gateway:
             if not page.has_more:
                 return
 
+    def on_client_message(self, kind: str, handler: ClientHandler) -> None:
+        """Let a domain handle a message type clients send up the socket (e.g. "typing")."""
+        self._handlers[kind] = handler
+
     async def _reader(self, conn: Connection) -> None:
         try:
             while True:
-                msg = await conn.ws.receive_json()
-                if isinstance(msg, dict) and msg.get("type") == "ping":
-                    conn.push("", {"type": "pong"})
+                text = await conn.ws.receive_text()
+                await self._handle_frame(conn, text)
         except Exception as exc:
             # Any receive error means the client is gone; the sender stops on this flag.
             log.debug("socket reader ended: %r", exc)
         finally:
             conn.closed.set()
+
+    async def _handle_frame(self, conn: Connection, text: str) -> None:
+        """One frame from the client. Bad frames get an error frame; the socket stays open."""
+        try:
+            msg = json.loads(text) if len(text) <= MAX_FRAME else None
+        except ValueError:
+            msg = None
+        if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+            conn.push(
+                "",
+                {
+                    "type": "error",
+                    "error": "bad-frame",
+                    "detail": "Frames are JSON objects with a string `type`.",
+                },
+            )
+            return
+        kind = msg["type"]
+        if kind == "ping":
+            conn.push("", {"type": "pong"})
+            return
+        handler = self._handlers.get(kind)
+        if handler is None or conn.principal is None:
+            conn.push("", {"type": "error", "error": "unknown-type", "detail": kind[:40]})
+            return
+        try:
+            reply = await handler(conn.principal, msg)
+        except HutongError as exc:
+            reply = {"type": "error", "error": exc.code, "detail": exc.detail}
+        except Exception:
+            log.exception("client message handler for %s failed", kind)
+            reply = {"type": "error", "error": "internal", "detail": "Could not handle that."}
+        if reply is not None:
+            conn.push("", reply)
 
     async def _sender(self, conn: Connection) -> None:
         closed = asyncio.ensure_future(conn.closed.wait())

@@ -10,6 +10,7 @@ gap in sequence numbers and reads the log.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ from hutong.core.db import Database, UnitOfWork
 from hutong.core.observability import Metrics
 from hutong.core.pubsub import PubSub
 from hutong.realtime.models import SyncEvent, UserSequence
+
+Expander = Callable[[int, list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 
 
 def user_topic(user_id: int) -> str:
@@ -63,30 +66,51 @@ class SyncLog:
         self.metrics = metrics
         dialect = sqlite if db.is_sqlite else postgresql
         self._upsert = dialect.insert
+        self._expanders: dict[str, Expander] = {}
 
-    async def _next_seq(self, uow: UnitOfWork, user_id: int) -> int:
-        stmt = self._upsert(UserSequence).values(user_id=user_id, last_seq=1)
+    def register_expander(self, kind: str, expander: Expander) -> None:
+        """Let a domain store a small pointer per user and expand it when read.
+
+        A group message goes to hundreds of logs; each log row holds only `{chat_id, seq}` and
+        the chat domain turns a batch of them back into messages (as they are now: a recalled
+        message comes back recalled) when `/sync` or a reconnecting socket reads the log.
+        """
+        self._expanders[kind] = expander
+
+    async def _next_seqs(self, uow: UnitOfWork, user_ids: list[int]) -> dict[int, int]:
+        # One statement for any number of users. Rows are sorted so two transactions that touch
+        # the same users lock them in the same order.
+        stmt = self._upsert(UserSequence).values(
+            [{"user_id": uid, "last_seq": 1} for uid in user_ids]
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=[UserSequence.user_id],
             set_={"last_seq": UserSequence.last_seq + 1},
-        ).returning(UserSequence.last_seq)
-        return int((await uow.session.execute(stmt)).scalar_one())
+        ).returning(UserSequence.user_id, UserSequence.last_seq)
+        rows = (await uow.session.execute(stmt)).all()
+        return {int(r[0]): int(r[1]) for r in rows}
 
     async def emit(
-        self, uow: UnitOfWork, user_ids: list[int] | set[int], kind: str, payload: dict[str, Any]
+        self,
+        uow: UnitOfWork,
+        user_ids: list[int] | set[int],
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        live: dict[str, Any] | None = None,
     ) -> dict[int, int]:
         """Append one event to each user's log; publish it once the transaction commits.
 
-        Returns the sequence number each user got.
+        `payload` is what the log stores; `live`, when given, is what is pushed to connected
+        sockets instead (a pointer is stored, the full object is pushed). Returns the sequence
+        number each user got.
         """
+        ids = sorted(set(user_ids))
+        if not ids:
+            return {}
         now = self.clock.now()
         at = now.isoformat()
-        seqs: dict[int, int] = {}
-        # Sorted so two transactions touching the same users lock them in the same order.
-        for uid in sorted(set(user_ids)):
-            seqs[uid] = await self._next_seq(uow, uid)
-        if not seqs:
-            return seqs
+        seqs = await self._next_seqs(uow, ids)
         await uow.session.execute(
             insert(SyncEvent),
             [
@@ -94,11 +118,12 @@ class SyncLog:
                 for u, s in seqs.items()
             ],
         )
+        pushed = payload if live is None else live
 
         async def publish() -> None:
             self.metrics.events.inc(len(seqs))
             for uid, seq in seqs.items():
-                await self.pubsub.publish(user_topic(uid), Event(seq, kind, payload, at).wire())
+                await self.pubsub.publish(user_topic(uid), Event(seq, kind, pushed, at).wire())
 
         uow.after_commit(publish)
         return seqs
@@ -114,11 +139,25 @@ class SyncLog:
                 )
             ).all()
         events = [Event(r.seq, r.kind, r.payload, r.created_at.isoformat()) for r in rows[:limit]]
+        events = await self._expand(user_id, events)
         return SyncPage(
             events=events,
             next_since=events[-1].seq if events else since,
             has_more=len(rows) > limit,
         )
+
+    async def _expand(self, user_id: int, events: list[Event]) -> list[Event]:
+        wanted = {e.kind for e in events} & self._expanders.keys()
+        if not wanted:
+            return events
+        out = list(events)
+        for kind in wanted:
+            idx = [i for i, e in enumerate(out) if e.kind == kind]
+            payloads = await self._expanders[kind](user_id, [out[i].payload for i in idx])
+            for i, payload in zip(idx, payloads, strict=True):
+                e = out[i]
+                out[i] = Event(e.seq, e.kind, payload, e.at)
+        return out
 
     async def last_seq(self, user_id: int) -> int:
         async with self.db.read() as session:
