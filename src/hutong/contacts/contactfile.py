@@ -200,7 +200,7 @@ def _columns(header: list[str]) -> _Columns:
 
 
 def parse_csv(text: str, region: str) -> list[ImportedContact]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     out: list[ImportedContact] = []
     cols: _Columns | None = None
     width = 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from starlette.requests import HTTPConnection
 
 from hutong.contacts.schemas import (
@@ -51,6 +51,8 @@ def contacts(conn: HTTPConnection) -> ContactsService:
 
 
 Contacts = Annotated[ContactsService, Depends(contacts)]
+# Ids are 64-bit; anything outside is a 422, never a database error.
+Id = Annotated[int, Path(gt=0, lt=2**63)]
 
 
 def base_url(request: Request) -> str:
@@ -105,20 +107,20 @@ async def friends(
 
 
 @router.get("/friends/{user_id}", response_model=FriendOut)
-async def friend(user_id: int, me: CurrentUser, svc: Contacts) -> FriendOut:
+async def friend(user_id: Id, me: CurrentUser, svc: Contacts) -> FriendOut:
     return await svc.friend(me.user_id, user_id)
 
 
 @router.patch("/friends/{user_id}", response_model=FriendOut)
 async def update_friend(
-    user_id: int, body: FriendPatchIn, me: CurrentUser, svc: Contacts
+    user_id: Id, body: FriendPatchIn, me: CurrentUser, svc: Contacts
 ) -> FriendOut:
     """Set my remark and/or tags for a friend."""
     return await svc.update_friend(me.user_id, user_id, body)
 
 
 @router.delete("/friends/{user_id}", status_code=204)
-async def remove_friend(user_id: int, me: CurrentUser, svc: Contacts) -> Response:
+async def remove_friend(user_id: Id, me: CurrentUser, svc: Contacts) -> Response:
     """Delete a friend (for both sides; they get `contacts.friend_removed`)."""
     await svc.remove_friend(me.user_id, user_id)
     return Response(status_code=204)
@@ -159,13 +161,13 @@ async def send_request(body: SendRequestIn, me: CurrentUser, svc: Contacts) -> R
 
 
 @router.get("/requests/{request_id}", response_model=RequestOut)
-async def get_request(request_id: int, me: CurrentUser, svc: Contacts) -> RequestOut:
+async def get_request(request_id: Id, me: CurrentUser, svc: Contacts) -> RequestOut:
     return await svc.requests.get(me.user_id, request_id)
 
 
 @router.post("/requests/{request_id}/accept", response_model=RequestOut)
 async def accept(
-    request_id: int, me: CurrentUser, svc: Contacts, body: AcceptIn | None = None
+    request_id: Id, me: CurrentUser, svc: Contacts, body: AcceptIn | None = None
 ) -> RequestOut:
     """Accept a request to me, optionally with my remark and tags for the new friend."""
     body = body or AcceptIn()
@@ -173,12 +175,12 @@ async def accept(
 
 
 @router.post("/requests/{request_id}/decline", response_model=RequestOut)
-async def decline(request_id: int, me: CurrentUser, svc: Contacts) -> RequestOut:
+async def decline(request_id: Id, me: CurrentUser, svc: Contacts) -> RequestOut:
     return await svc.requests.decline(me.user_id, request_id)
 
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestOut)
-async def withdraw(request_id: int, me: CurrentUser, svc: Contacts) -> RequestOut:
+async def withdraw(request_id: Id, me: CurrentUser, svc: Contacts) -> RequestOut:
     return await svc.requests.withdraw(me.user_id, request_id)
 
 
@@ -191,13 +193,13 @@ async def blocked(me: CurrentUser, svc: Contacts) -> list[BlockedOut]:
 
 
 @router.put("/blocks/{user_id}", response_model=BlockedOut)
-async def block(user_id: int, me: CurrentUser, svc: Contacts) -> BlockedOut:
+async def block(user_id: Id, me: CurrentUser, svc: Contacts) -> BlockedOut:
     """Block someone: they cannot request, message or see me. Idempotent."""
     return await svc.block(me.user_id, user_id)
 
 
 @router.delete("/blocks/{user_id}", status_code=204)
-async def unblock(user_id: int, me: CurrentUser, svc: Contacts) -> Response:
+async def unblock(user_id: Id, me: CurrentUser, svc: Contacts) -> Response:
     await svc.unblock(me.user_id, user_id)
     return Response(status_code=204)
 
@@ -269,7 +271,7 @@ async def suggestions(me: CurrentUser, svc: Contacts) -> list[SuggestionOut]:
 
 
 @router.delete("/suggestions/{user_id}", status_code=204)
-async def dismiss_suggestion(user_id: int, me: CurrentUser, svc: Contacts) -> Response:
+async def dismiss_suggestion(user_id: Id, me: CurrentUser, svc: Contacts) -> Response:
     await svc.imports.dismiss(me.user_id, user_id)
     return Response(status_code=204)
 

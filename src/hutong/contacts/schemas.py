@@ -90,7 +90,7 @@ class PersonOut(BaseModel):
 
 
 class SendRequestIn(Strict):
-    to_user_id: int = Field(gt=0)
+    to_user_id: int = Field(gt=0, lt=2**63)
     source: HttpSource = Field(description="how the user was found: handle, phone, qr, contacts")
     greeting: Greeting = ""
     remark: Remark = Field("", description="what I will call them once accepted")
