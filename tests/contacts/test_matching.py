@@ -42,6 +42,10 @@ async def test_find_by_handle_and_phone_only_if_allowed(api: Api) -> None:
     assert (r.status_code, ptype(r)) == (422, "not-a-phone-number")
     r = await api.client.get("/contacts/search", params={"q": "a b!"}, headers=me.headers)
     assert r.status_code == 422
+    # Digits that are no phone number are read as a handle.
+    digits = await api.register("20240101")
+    r = await api.client.get("/contacts/search", params={"q": "20240101"}, headers=me.headers)
+    assert (r.json()["user"]["id"], r.json()["source"]) == (digits.id, "handle")
 
 
 async def test_match_answers_which_hashed_numbers_are_users(api: Api) -> None:

@@ -293,7 +293,9 @@ class FriendRequests:
             )
         return out
 
-    async def list(self, user_id: int, direction: Direction, limit: int = 100) -> list[RequestOut]:
+    async def for_user(
+        self, user_id: int, direction: Direction, limit: int = 100
+    ) -> list[RequestOut]:
         """Newest first. Incoming requests from people I blocked are left out."""
         async with self.db.read() as s:
             if direction == "incoming":

@@ -142,7 +142,7 @@ async def list_requests(
     direction: Literal["incoming", "outgoing", "all"] = "incoming",
 ) -> list[RequestOut]:
     """ "New friends": requests to me (or from me), newest first, any status but withdrawn."""
-    return await svc.requests.list(me.user_id, direction)
+    return await svc.requests.for_user(me.user_id, direction)
 
 
 @router.post("/requests", response_model=RequestOut, status_code=201)

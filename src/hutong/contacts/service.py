@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from pypinyin import Style, lazy_pinyin
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,12 @@ from hutong.contacts import relations
 from hutong.contacts.directory import Directory, normalise_phone, phone_digest
 from hutong.contacts.errors import NotAPhoneNumber, SelfRequest
 from hutong.contacts.events import emit_each
+from hutong.contacts.importing import Importer
 from hutong.contacts.index import index_letter, sort_key
+from hutong.contacts.matching import Matching
 from hutong.contacts.models import Block, FriendRequest, Friendship
+from hutong.contacts.qr import QrCodes
+from hutong.contacts.requests import FriendRequests
 from hutong.contacts.schemas import (
     BlockedOut,
     FriendListOut,
@@ -79,11 +84,6 @@ class ContactsService:
         media: MediaStore,
         policy: ContactsPolicy,
     ) -> None:
-        from hutong.contacts.importing import Importer
-        from hutong.contacts.matching import Matching
-        from hutong.contacts.qr import QrCodes
-        from hutong.contacts.requests import FriendRequests
-
         self.db = db
         self.clock = clock
         self.accounts = accounts
@@ -209,10 +209,12 @@ class ContactsService:
         if n > self.policy.search_limit:
             raise TooManyRequests(f"Too many searches; try again in {retry} s.", retry_after=retry)
         missing = NotFound("No user found. They may not allow being found this way.")
-        if by_phone:
-            e164 = normalise_phone(q, self.policy.default_region)
-            if e164 is None:
-                raise NotAPhoneNumber(f"{q!r} is not a phone number.", fields={"q": "not a phone"})
+        e164 = normalise_phone(q, self.policy.default_region) if by_phone else None
+        # Digits that make no valid number may still be a handle, such as "20240101".
+        if by_phone and e164 is None and not HANDLE_LIKE.match(q):
+            raise NotAPhoneNumber(f"{q!r} is not a phone number.", fields={"q": "not a phone"})
+        source: Source
+        if e164 is not None:
             async with self.db.read() as s:
                 hits = await self.directory.lookup(s, [phone_digest(e164)])
             found = [uid for _, kind, uid in hits if kind == "phone"]
@@ -233,7 +235,7 @@ class ContactsService:
             if not allowed and user.id != viewer:
                 raise missing
         try:
-            return await self.person(viewer, user, source)  # type: ignore[arg-type]
+            return await self.person(viewer, user, source)
         except NotFound:
             raise missing from None
 
@@ -392,8 +394,6 @@ def _matches(friend: FriendOut, needle: str) -> bool:
     names = [friend.remark, user.display_name, user.handle, *friend.tags]
     if any(needle in n.casefold() for n in names if n):
         return True
-    from pypinyin import Style, lazy_pinyin
-
     for name in (friend.remark, user.display_name):
         if name:
             initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).casefold()
