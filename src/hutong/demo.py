@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 import random
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from hutong.accounts.schemas import ProfileIn
-from hutong.core.errors import Conflict
+from hutong.core.errors import Conflict, HutongError
 from hutong.settings import Settings
+
+if TYPE_CHECKING:
+    from hutong.app import Container
 
 GIVEN = [
     "Wei",
@@ -152,6 +156,7 @@ async def run_demo(settings: Settings, *, users: int, password: str) -> None:
     container = build_container(settings)
     rng = random.Random(2026)
     created = 0
+    uids: list[int] = []
     try:
         for i in tqdm(range(users), desc="users", unit="user"):
             if i % 2:
@@ -179,6 +184,33 @@ async def run_demo(settings: Settings, *, users: int, password: str) -> None:
                 thumb=settings.thumb_side,
             )
             created += 1
+            uids.append(uid)
+        friends = await befriend(container, uids, rng)
     finally:
         await container.stop()
-    print(f"demo: {created} users created; every demo password is {password!r}")
+    print(
+        f"demo: {created} users and {friends} friendships created; "
+        f"every demo password is {password!r}"
+    )
+
+
+GREETINGS = ["Hi, it's me!", "我们在茶馆见过", "From the badminton club", "你好，加个好友", ""]
+
+
+async def befriend(container: Container, uids: list[int], rng: random.Random) -> int:
+    """A few mutual friends each, and some requests left pending for "New friends"."""
+    made = 0
+    for a in tqdm(uids, desc="friends", unit="user"):
+        for b in rng.sample(uids, min(4, len(uids))):
+            if a == b:
+                continue
+            try:
+                req = await container.contacts.requests.send(
+                    a, b, source="handle", greeting=rng.choice(GREETINGS)
+                )
+                if req.status == "pending" and rng.random() < 0.85:
+                    req = await container.contacts.requests.accept(b, req.id)
+                made += req.status == "accepted"
+            except HutongError:
+                continue
+    return made
