@@ -30,6 +30,8 @@ from hutong.core.qrcodes import QrRegistry
 from hutong.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from hutong.core.routes import router as platform_router
 from hutong.core.signing import Signer
+from hutong.moderation import Moderation
+from hutong.moderation.routes import router as moderation_router
 from hutong.realtime import Gateway, SyncLog
 from hutong.realtime.routes import router as realtime_router
 from hutong.settings import Settings
@@ -57,12 +59,15 @@ class Container:
     accounts: AccountService
     qrlogin: QrLoginService
     contacts: ContactsService
+    moderation: Moderation
 
     async def start(self) -> None:
         await self.pubsub.start()
         await self.session_cache.start()
+        await self.moderation.start()
 
     async def stop(self) -> None:
+        await self.moderation.stop()
         await self.pubsub.stop()
         if isinstance(self.limiter, RedisRateLimiter):
             await self.limiter.close()
@@ -98,7 +103,11 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         register_limit_ip=settings.register_limit_ip,
         register_window_s=settings.register_window_s,
     )
-    accounts = AccountService(db, clock, hasher, limiter, policy, cache, sync_log, media)
+    # Moderation comes first: every domain that stores user text requires its content policy.
+    moderation = Moderation(db, pubsub, clock, refresh_s=settings.moderation_refresh_s)
+    accounts = AccountService(
+        db, clock, hasher, limiter, policy, cache, sync_log, media, content=moderation.policy
+    )
     qrlogin = QrLoginService(accounts, signer, sync_log, settings.qr_login_ttl_s)
     qr.register("login", qrlogin.resolve)
     contacts = ContactsService(
@@ -133,6 +142,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         accounts=accounts,
         qrlogin=qrlogin,
         contacts=contacts,
+        moderation=moderation,
     )
 
 
@@ -163,6 +173,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(platform_router)
     app.include_router(accounts_router)
     app.include_router(contacts_router)
+    app.include_router(moderation_router)
     app.include_router(realtime_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")

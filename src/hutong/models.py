@@ -3,8 +3,15 @@
 from hutong.accounts import models as accounts_models
 from hutong.contacts import models as contacts_models
 from hutong.core.db import Base
+from hutong.moderation import models as moderation_models
 from hutong.realtime import models as realtime_models
 
 metadata = Base.metadata
 
-__all__ = ["accounts_models", "contacts_models", "metadata", "realtime_models"]
+__all__ = [
+    "accounts_models",
+    "contacts_models",
+    "metadata",
+    "moderation_models",
+    "realtime_models",
+]

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     contacts_group_qr_ttl_s: int = 7 * 24 * 60 * 60
     contacts_default_region: str = "CN"
 
+    # Moderation: how often each worker compares its compiled term lists with the database (a
+    # backstop for missed pub/sub messages), and the body limit of the "test this text" box.
+    moderation_refresh_s: float = 30.0
+    moderation_test_max_bytes: int = 64 * 1024
+
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True

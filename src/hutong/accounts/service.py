@@ -24,6 +24,7 @@ from hutong.accounts.schemas import (
 )
 from hutong.accounts.sessions import SessionCache, hash_token, me_from_row, media_url
 from hutong.core.clock import Clock
+from hutong.core.content import ContentKind, ContentPolicy
 from hutong.core.db import Database, UnitOfWork
 from hutong.core.errors import (
     BadCredentials,
@@ -89,6 +90,8 @@ class AccountService:
         cache: SessionCache,
         sync_log: SyncLog,
         media: MediaStore,
+        *,
+        content: ContentPolicy,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -98,6 +101,8 @@ class AccountService:
         self.cache = cache
         self.sync = sync_log
         self.media = media
+        # Every name and bio a user writes goes through the content policy (moderation).
+        self.content = content
         self._contact_point_hooks: list[ContactPointHook] = []
         self._profile_guards: list[ProfileGuard] = []
 
@@ -129,6 +134,9 @@ class AccountService:
             await self._throttle(
                 f"register:ip:{ip}", self.policy.register_limit_ip, self.policy.register_window_s
             )
+        await self._screen("handle", handle, 0, maskable=False)
+        if display_name:
+            display_name = await self._screen("display_name", display_name, 0)
         password_hash = await self.hasher.hash(password)
         now = self.clock.now()
         try:
@@ -213,6 +221,16 @@ class AccountService:
             {"session_id": sess.id, "device_name": sess.device_name, "kind": kind},
         )
         return NewSession(sess.id, token, sess.token_hash, me_from_row(user))
+
+    async def _screen(
+        self, kind: ContentKind, text: str, author_id: int, *, maskable: bool = True
+    ) -> str:
+        """The text to store, or a typed 422 when the content policy refuses it.
+
+        Profile fields cannot wait for a moderator, so "review" refuses them as well.
+        """
+        verdict = await self.content.check(kind, text, author_id=author_id)
+        return verdict.publishable(kind, maskable=maskable)
 
     async def _throttle(self, key: str, limit: int, window_s: int) -> None:
         n, retry = await self.limiter.hit(key, window_s)
@@ -307,6 +325,12 @@ class AccountService:
         for k in ("bio", "region"):
             if k in values and values[k] is None:
                 values[k] = ""
+        if values.get("display_name"):
+            values["display_name"] = await self._screen(
+                "display_name", values["display_name"], user_id
+            )
+        if values.get("bio"):
+            values["bio"] = await self._screen("bio", values["bio"], user_id)
         try:
             async with self.db.write() as uow:
                 user = await self._update_user(uow, user_id, values)
