@@ -209,13 +209,12 @@ class Importer:
         viewer = principal.user_id if principal else None
         if row.redeemed_by is not None and row.redeemed_by != viewer:
             raise Expired("This invite link was already used.")
-        inviter = await self.c.profile_of(row.inviter_id)
         if viewer is None:
-            action = "sign_up"
-        elif viewer == row.inviter_id:
-            action = "self"
+            inviter, action = await self.c.profile_of(row.inviter_id), "sign_up"
         else:
-            action = "friend" if await self.c.are_friends(viewer, row.inviter_id) else "accept"
+            person = await self.c.view_id(viewer, row.inviter_id)  # 404 if they blocked me
+            rel, inviter = person.relationship, person.user
+            action = "self" if rel.is_self else "friend" if rel.is_friend else "accept"
         return {"inviter": inviter.model_dump(mode="json"), "action": action}
 
     async def redeem(self, user_id: int, token: str) -> FriendOut:
