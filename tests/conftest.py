@@ -15,7 +15,10 @@ import contextlib
 import os
 import shutil
 import socket
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -32,8 +35,11 @@ from hutong.models import metadata
 from hutong.settings import Settings
 from tests.helpers import Api
 
-PG_URL = os.environ.get("HUTONG_TEST_DATABASE_URL", "")
+PG_BASE_URL = os.environ.get("HUTONG_TEST_DATABASE_URL", "")
+# Each test run works in its own database on that server, so runs never trample each other.
+PG_URL = f"{PG_BASE_URL.rsplit('/', 1)[0]}/hutong_test_{os.getpid()}" if PG_BASE_URL else ""
 REDIS_URL = os.environ.get("HUTONG_TEST_REDIS_URL") or None
+REDIS_PREFIX = f"hutong-test-{os.getpid()}:"
 
 
 def free_port() -> int:
@@ -42,15 +48,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _reset_pg(url: str, *, drop: bool) -> None:
+async def _create_pg_database(*, drop_only: bool = False) -> None:
+    name = PG_URL.rsplit("/", 1)[1]
+    admin = create_async_engine(PG_BASE_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not drop_only:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+
+
+async def _truncate_pg(url: str) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as conn:
-        if drop:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        else:
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     await engine.dispose()
 
 
@@ -59,21 +71,29 @@ async def _flush_redis() -> None:
         import redis.asyncio as aioredis
 
         client = aioredis.Redis.from_url(REDIS_URL)
-        await client.flushdb()
+        keys = [k async for k in client.scan_iter(match=REDIS_PREFIX + "*")]
+        if keys:
+            await client.delete(*keys)
         await client.aclose()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "settings(**values): override Settings for one test")
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Migrate once per run; tests start from copies (SQLite) or truncations (PostgreSQL)."""
     if PG_URL:
-        asyncio.run(_reset_pg(PG_URL, drop=True))
+        asyncio.run(_create_pg_database())
         migrate(Settings(database_url=PG_URL, data_dir=tmp_path_factory.mktemp("pg")))
-        return PG_URL
+        yield PG_URL
+        asyncio.run(_create_pg_database(drop_only=True))
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite+aiosqlite:///{path}"
     migrate(Settings(database_url=url, data_dir=path.parent))
-    return str(path)
+    yield str(path)
 
 
 @pytest.fixture
@@ -84,7 +104,7 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 async def database_url(template_db: str, data_dir: Path) -> str:
     if PG_URL:
-        await _reset_pg(PG_URL, drop=False)
+        await _truncate_pg(PG_URL)
         await _flush_redis()
         return PG_URL
     target = data_dir / "hutong.db"
@@ -98,11 +118,15 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(database_url: str, data_dir: Path) -> Settings:
+def settings(database_url: str, data_dir: Path, request: pytest.FixtureRequest) -> Settings:
+    """Test settings; `@pytest.mark.settings(name=value, ...)` overrides some for one test."""
+    marker = request.node.get_closest_marker("settings")
     return Settings(
+        **(marker.kwargs if marker else {}),
         data_dir=data_dir,
         database_url=database_url,
         redis_url=REDIS_URL,
+        redis_prefix=REDIS_PREFIX,
         secret_key="test-secret-key",
         password_profile="test",
         log_level="WARNING",
@@ -153,3 +177,65 @@ async def server(app: FastAPI) -> AsyncIterator[str]:
 async def api(server: str) -> AsyncIterator[Api]:
     async with httpx.AsyncClient(base_url=server, timeout=30) as client:
         yield Api(client, server)
+
+
+class Workers:
+    """Server processes on one PostgreSQL and one Redis: a small cluster for fault tests."""
+
+    def __init__(self, data_dir: Path, n: int) -> None:
+        self.ports = [free_port() for _ in range(n)]
+        self.procs = [self._spawn(p, data_dir) for p in self.ports]
+        self.urls = [f"http://127.0.0.1:{p}" for p in self.ports]
+
+    @staticmethod
+    def _spawn(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+        env = {
+            **os.environ,
+            "HUTONG_DATABASE_URL": PG_URL,
+            "HUTONG_REDIS_URL": REDIS_URL or "",
+            "HUTONG_REDIS_PREFIX": REDIS_PREFIX,
+            "HUTONG_SECRET_KEY": "cluster-test-key",
+            "HUTONG_DATA_DIR": str(data_dir),
+            "HUTONG_PASSWORD_PROFILE": "test",
+            "HUTONG_LOG_LEVEL": "WARNING",
+            "HUTONG_LOGIN_FAIL_LIMIT_IP": "100000",
+            "HUTONG_REGISTER_LIMIT_IP": "100000",
+        }
+        cmd = [sys.executable, "-m", "hutong.cli", "serve", "--port", str(port), "--no-migrate"]
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+
+    def wait_ready(self) -> None:
+        for port, proc in zip(self.ports, self.procs, strict=True):
+            deadline = time.monotonic() + 30
+            while True:
+                assert proc.poll() is None, "worker exited"
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "worker did not start"
+                time.sleep(0.1)
+
+    def kill(self, i: int) -> None:
+        """SIGKILL: no shutdown hooks, no goodbyes — as a crashed machine."""
+        self.procs[i].kill()
+        self.procs[i].wait(timeout=10)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            p.wait(timeout=10)
+
+
+@pytest.fixture
+def workers(database_url: str, tmp_path: Path) -> Iterator[Workers]:
+    """Two `hutong serve` processes sharing this test's PostgreSQL database and Redis."""
+    cluster = Workers(tmp_path, 2)
+    try:
+        cluster.wait_ready()
+        yield cluster
+    finally:
+        cluster.stop()

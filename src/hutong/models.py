@@ -1,6 +1,7 @@
 """Every domain's tables, for Alembic and the tests: importing this registers them all."""
 
 from hutong.accounts import models as accounts_models
+from hutong.chat import models as chat_models
 from hutong.contacts import models as contacts_models
 from hutong.core.db import Base
 from hutong.moderation import models as moderation_models
@@ -10,6 +11,7 @@ metadata = Base.metadata
 
 __all__ = [
     "accounts_models",
+    "chat_models",
     "contacts_models",
     "metadata",
     "moderation_models",

@@ -108,16 +108,22 @@ def test_migrations_from_empty_match_the_models(tmp_path: Path) -> None:
     """The linear Alembic history, applied to an empty database, yields exactly the models."""
     pg = os.environ.get("HUTONG_TEST_DATABASE_URL")
     if pg:
-        url = pg.rsplit("/", 1)[0] + "/hutong_migrations"
+        name = f"hutong_migrations_{os.getpid()}"
+        url = pg.rsplit("/", 1)[0] + "/" + name
 
-        async def recreate() -> None:
+        async def recreate(drop_only: bool = False) -> None:
             admin = create_async_engine(pg, isolation_level="AUTOCOMMIT")
             async with admin.connect() as conn:
-                await conn.execute(text("DROP DATABASE IF EXISTS hutong_migrations"))
-                await conn.execute(text("CREATE DATABASE hutong_migrations"))
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                if not drop_only:
+                    await conn.execute(text(f'CREATE DATABASE "{name}"'))
             await admin.dispose()
 
         asyncio.run(recreate())
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        try:
+            assert _migrate_from_empty(url, tmp_path) == []
+        finally:
+            asyncio.run(recreate(drop_only=True))
+        return
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     assert _migrate_from_empty(url, tmp_path) == []

@@ -7,19 +7,13 @@ These need Redis (and a shared database): they run in the PostgreSQL + Redis pas
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
 
 from hutong.app import Container
-from tests.conftest import PG_URL, REDIS_URL, free_port
+from tests.conftest import PG_URL, REDIS_URL, Workers
 from tests.helpers import Api
 
 needs_cluster = pytest.mark.skipif(
@@ -28,51 +22,11 @@ needs_cluster = pytest.mark.skipif(
 )
 
 
-def _spawn(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "HUTONG_DATABASE_URL": PG_URL,
-        "HUTONG_REDIS_URL": REDIS_URL or "",
-        "HUTONG_SECRET_KEY": "cluster-test-key",
-        "HUTONG_DATA_DIR": str(data_dir),
-        "HUTONG_PASSWORD_PROFILE": "test",
-        "HUTONG_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "hutong.cli", "serve", "--port", str(port), "--no-migrate"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-@pytest.fixture
-def two_workers(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    ports = [free_port(), free_port()]
-    procs = [_spawn(p, tmp_path) for p in ports]
-    try:
-        for port in ports:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, "worker did not start"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}"
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=10)
-
-
 @needs_cluster
 async def test_event_from_one_worker_reaches_a_socket_on_another(
-    two_workers: tuple[str, str],
+    workers: Workers,
 ) -> None:
-    a_url, b_url = two_workers
+    a_url, b_url = workers.urls
     async with httpx.AsyncClient(base_url=a_url) as a, httpx.AsyncClient(base_url=b_url) as b:
         api_a, api_b = Api(a, a_url), Api(b, b_url)
         phone = await api_a.register("cluster_user")

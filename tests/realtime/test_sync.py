@@ -167,8 +167,13 @@ async def test_malformed_frames_get_an_error_frame_and_the_socket_stays_up(api: 
     user = await api.register()
     async with api.socket(user, since=2) as sock:
         await sock.ready()
-        for frame in ["not json", "[1, 2]", '{"type": 5}', '{"type": "no-such-thing"}',
-                      "x" * 20000]:
+        for frame in [
+            "not json",
+            "[1, 2]",
+            '{"type": 5}',
+            '{"type": "no-such-thing"}',
+            "x" * 20000,
+        ]:
             await sock.ws.send(frame)
             reply = await sock.next()
             assert reply["type"] == "error", frame

@@ -6,6 +6,7 @@ the authenticated hot path, and must cost microseconds.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
@@ -106,22 +107,36 @@ def install_error_handlers(app: FastAPI) -> None:
 class BodyLimitMiddleware:
     """Refuse bodies over `max_bytes` with 413, whether declared up front or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        overrides: list[tuple[str, int]] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # (path regex, limit): uploads that may be larger than ordinary requests.
+        self.overrides = [(re.compile(p), n) for p, n in overrides or []]
+
+    def _limit(self, path: str) -> int:
+        for pattern, limit in self.overrides:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"]) if self.overrides else self.max_bytes
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await self._reject(scope, receive, send)
+                    await self._reject(scope, receive, send, limit)
                     return
         seen = 0
         started = False
@@ -131,7 +146,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
@@ -144,14 +159,14 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(scope, receive, send)
+                await self._reject(scope, receive, send, limit)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem(
             413,
             "payload-too-large",
             "Request body too large",
-            f"Requests may carry at most {self.max_bytes // 1024} KiB.",
+            f"Requests may carry at most {limit // 1024} KiB.",
         )
         await response(scope, receive, send)
 

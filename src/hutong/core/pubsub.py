@@ -209,5 +209,5 @@ class RedisPubSub(PubSub):
             self._dispatch(channel[plen:], orjson.loads(msg["data"]))
 
 
-def make_pubsub(redis_url: str | None) -> PubSub:
-    return RedisPubSub(redis_url) if redis_url else InProcessPubSub()
+def make_pubsub(redis_url: str | None, prefix: str = "hutong:") -> PubSub:
+    return RedisPubSub(redis_url, prefix=prefix) if redis_url else InProcessPubSub()
