@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -18,21 +18,23 @@ from hutong.accounts import (
     SessionCache,
 )
 from hutong.accounts.routes import router as accounts_router
-from hutong.chat import ChatDeps, ChatMediaService, ChatPolicy, ChatService, GroupService
-from hutong.chat import expand_messages as expand_chat_messages
-from hutong.chat.links import LinkPolicy, LinkPreviewer
-from hutong.chat.routes import router as chat_router
 from hutong.contacts import ContactsPolicy, ContactsService
 from hutong.contacts.routes import router as contacts_router
 from hutong.core.clock import Clock, SystemClock
 from hutong.core.db import Database
+from hutong.core.errors import NotFound
 from hutong.core.http import BodyLimitMiddleware, RequestContextMiddleware, install_error_handlers
 from hutong.core.media import MediaStore
 from hutong.core.observability import Metrics, configure_logging
 from hutong.core.passwords import Hasher
 from hutong.core.pubsub import PubSub, make_pubsub
 from hutong.core.qrcodes import QrRegistry
-from hutong.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from hutong.core.ratelimit import (
+    ActionLimits,
+    MemoryRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+)
 from hutong.core.routes import router as platform_router
 from hutong.core.signing import Signer
 from hutong.moderation import Moderation
@@ -64,10 +66,8 @@ class Container:
     accounts: AccountService
     qrlogin: QrLoginService
     contacts: ContactsService
-    chats: ChatService
-    groups: GroupService
-    chat_media: ChatMediaService
     moderation: Moderation
+    limits: ActionLimits
 
     async def start(self) -> None:
         await self.pubsub.start()
@@ -75,7 +75,6 @@ class Container:
         await self.moderation.start()
 
     async def stop(self) -> None:
-        await self.chats.background.drain()
         await self.moderation.stop()
         await self.pubsub.stop()
         if isinstance(self.limiter, RedisRateLimiter):
@@ -87,11 +86,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     settings = settings.resolved()
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    pubsub = make_pubsub(settings.redis_url, settings.redis_prefix)
+    pubsub = make_pubsub(settings.redis_url)
     limiter: RateLimiter = (
-        RedisRateLimiter(settings.redis_url, prefix=settings.redis_prefix + "rl:")
-        if settings.redis_url
-        else MemoryRateLimiter()
+        RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
     )
     signer = Signer(settings.secret_key)
     assert settings.media_dir is not None
@@ -120,6 +117,22 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         db, clock, hasher, limiter, policy, cache, sync_log, media, content=moderation.policy
     )
     qrlogin = QrLoginService(accounts, signer, sync_log, settings.qr_login_ttl_s)
+
+    async def account_created(user_id: int) -> dt.datetime | None:
+        try:
+            return (await accounts.me(user_id)).created_at
+        except NotFound:
+            return None
+
+    # Anti-spam limits per user and action, for every domain (posts, messages, reports…).
+    limits = ActionLimits(
+        limiter,
+        clock,
+        normal=settings.action_limits,
+        new=settings.action_limits_new,
+        new_account_s=settings.action_limits_new_account_s,
+        created_at=account_created,
+    )
     qr.register("login", qrlogin.resolve)
     contacts = ContactsService(
         db,
@@ -136,32 +149,6 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     contacts.register_qr(qr)
     accounts.on_contact_points_changed(contacts.directory.on_contact_points_changed)
     accounts.add_profile_guard(contacts.may_view_profile)
-    chat_deps = ChatDeps(
-        db=db,
-        clock=clock,
-        sync=sync_log,
-        contacts=contacts,
-        accounts=accounts,
-        media=media,
-        policy=ChatPolicy(
-            **{f.name: getattr(settings, f"chat_{f.name}") for f in fields(ChatPolicy)}
-        ),
-    )
-    previewer = (
-        LinkPreviewer(LinkPolicy(allow_private=settings.chat_link_allow_private), media)
-        if settings.chat_link_previews
-        else None
-    )
-    chats = ChatService(chat_deps, previewer)
-    groups = GroupService(chat_deps, chats)
-    chat_media = ChatMediaService(chat_deps)
-
-    async def expand(user_id: int, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return await expand_chat_messages(chat_deps, user_id, payloads)
-
-    sync_log.register_expander("chat.message", expand)
-    gateway.on_client_message("typing", chats.typing)
-    contacts.qr.set_group_describer(groups.describe_for_qr)
     return Container(
         settings=settings,
         clock=clock,
@@ -179,10 +166,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         accounts=accounts,
         qrlogin=qrlogin,
         contacts=contacts,
-        chats=chats,
-        groups=groups,
-        chat_media=chat_media,
         moderation=moderation,
+        limits=limits,
     )
 
 
@@ -213,17 +198,11 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(platform_router)
     app.include_router(accounts_router)
     app.include_router(contacts_router)
-    app.include_router(chat_router)
     app.include_router(moderation_router)
     app.include_router(realtime_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=container.settings.max_body_bytes,
-        # Chat files may be far larger than any other request (multipart overhead included).
-        overrides=[(r"/chats/\d+/media", container.settings.chat_file_max_bytes + 64 * 1024)],
-    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(
         RequestContextMiddleware, metrics=container.metrics, access_log=settings.access_log
     )

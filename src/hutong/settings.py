@@ -21,8 +21,6 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str | None = None
-    # Namespaces keys and channels, so several deployments (or test runs) can share one Redis.
-    redis_prefix: str = "hutong:"
     media_dir: Path | None = None
     secret_key: str = ""
     public_url: str = "http://127.0.0.1:8000"
@@ -70,19 +68,27 @@ class Settings(BaseSettings):
     # backstop for missed pub/sub messages), and the body limit of the "test this text" box.
     moderation_refresh_s: float = 30.0
     moderation_test_max_bytes: int = 64 * 1024
-
-    chat_max_group: int = 500
-    chat_approval_over: int = 40
-    chat_text_max: int = 5000
-    chat_voice_max_s: float = 60
-    chat_image_max_bytes: int = 20 * 1024 * 1024
-    chat_file_max_bytes: int = 100 * 1024 * 1024
-    chat_recall_s: int = 120
-    chat_file_recall_s: int = 3 * 3600
-    chat_history_page: int = 50
-    chat_link_previews: bool = True
-    # Lets previews fetch private and loopback addresses (an intranet deployment, the tests).
-    chat_link_allow_private: bool = False
+    # Anti-spam limits per user and action, as comma-separated "count/seconds" windows.
+    # Accounts younger than `action_limits_new_account_s` get `action_limits_new` instead.
+    action_limits: dict[str, str] = Field(
+        default_factory=lambda: {
+            "post": "10/60,100/3600",
+            "comment": "20/60,300/3600",
+            "message": "60/60,1000/3600",
+            "friend_request": "10/60,60/3600",
+            "report": "10/600,50/86400",
+        }
+    )
+    action_limits_new: dict[str, str] = Field(
+        default_factory=lambda: {
+            "post": "3/60,20/3600",
+            "comment": "5/60,60/3600",
+            "message": "20/60,200/3600",
+            "friend_request": "3/60,20/3600",
+            "report": "3/600,10/86400",
+        }
+    )
+    action_limits_new_account_s: int = 24 * 60 * 60
 
     log_level: str = "INFO"
     log_json: bool = True
