@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -18,6 +19,10 @@ from hutong.accounts import (
     SessionCache,
 )
 from hutong.accounts.routes import router as accounts_router
+from hutong.chat import ChatDeps, ChatMediaService, ChatPolicy, ChatService, GroupService
+from hutong.chat import expand_messages as expand_chat_messages
+from hutong.chat.links import LinkPolicy, LinkPreviewer
+from hutong.chat.routes import router as chat_router
 from hutong.contacts import ContactsPolicy, ContactsService
 from hutong.contacts.routes import router as contacts_router
 from hutong.core.clock import Clock, SystemClock
@@ -66,6 +71,9 @@ class Container:
     accounts: AccountService
     qrlogin: QrLoginService
     contacts: ContactsService
+    chats: ChatService
+    groups: GroupService
+    chat_media: ChatMediaService
     moderation: Moderation
     limits: ActionLimits
 
@@ -75,6 +83,7 @@ class Container:
         await self.moderation.start()
 
     async def stop(self) -> None:
+        await self.chats.background.drain()
         await self.moderation.stop()
         await self.pubsub.stop()
         if isinstance(self.limiter, RedisRateLimiter):
@@ -86,9 +95,11 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     settings = settings.resolved()
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    pubsub = make_pubsub(settings.redis_url)
+    pubsub = make_pubsub(settings.redis_url, settings.redis_prefix)
     limiter: RateLimiter = (
-        RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
+        RedisRateLimiter(settings.redis_url, prefix=settings.redis_prefix + "rl:")
+        if settings.redis_url
+        else MemoryRateLimiter()
     )
     signer = Signer(settings.secret_key)
     assert settings.media_dir is not None
@@ -149,6 +160,33 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     contacts.register_qr(qr)
     accounts.on_contact_points_changed(contacts.directory.on_contact_points_changed)
     accounts.add_profile_guard(contacts.may_view_profile)
+    chat_deps = ChatDeps(
+        db=db,
+        clock=clock,
+        sync=sync_log,
+        contacts=contacts,
+        accounts=accounts,
+        media=media,
+        content=moderation.policy,
+        policy=ChatPolicy(
+            **{f.name: getattr(settings, f"chat_{f.name}") for f in fields(ChatPolicy)}
+        ),
+    )
+    previewer = (
+        LinkPreviewer(LinkPolicy(allow_private=settings.chat_link_allow_private), media)
+        if settings.chat_link_previews
+        else None
+    )
+    chats = ChatService(chat_deps, previewer)
+    groups = GroupService(chat_deps, chats)
+    chat_media = ChatMediaService(chat_deps)
+
+    async def expand(user_id: int, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return await expand_chat_messages(chat_deps, user_id, payloads)
+
+    sync_log.register_expander("chat.message", expand)
+    gateway.on_client_message("typing", chats.typing)
+    contacts.qr.set_group_describer(groups.describe_for_qr)
     return Container(
         settings=settings,
         clock=clock,
@@ -166,6 +204,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         accounts=accounts,
         qrlogin=qrlogin,
         contacts=contacts,
+        chats=chats,
+        groups=groups,
+        chat_media=chat_media,
         moderation=moderation,
         limits=limits,
     )
@@ -198,11 +239,17 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(platform_router)
     app.include_router(accounts_router)
     app.include_router(contacts_router)
+    app.include_router(chat_router)
     app.include_router(moderation_router)
     app.include_router(realtime_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")
-    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=container.settings.max_body_bytes,
+        # Chat files may be far larger than any other request (multipart overhead included).
+        overrides=[(r"/chats/\d+/media", container.settings.chat_file_max_bytes + 64 * 1024)],
+    )
     app.add_middleware(
         RequestContextMiddleware, metrics=container.metrics, access_log=settings.access_log
     )

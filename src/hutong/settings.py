@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str | None = None
+    # Namespaces keys and channels, so several deployments (or test runs) can share one Redis.
+    redis_prefix: str = "hutong:"
     media_dir: Path | None = None
     secret_key: str = ""
     public_url: str = "http://127.0.0.1:8000"
@@ -89,6 +91,19 @@ class Settings(BaseSettings):
         }
     )
     action_limits_new_account_s: int = 24 * 60 * 60
+
+    chat_max_group: int = 500
+    chat_approval_over: int = 40
+    chat_text_max: int = 5000
+    chat_voice_max_s: float = 60
+    chat_image_max_bytes: int = 20 * 1024 * 1024
+    chat_file_max_bytes: int = 100 * 1024 * 1024
+    chat_recall_s: int = 120
+    chat_file_recall_s: int = 3 * 3600
+    chat_history_page: int = 50
+    chat_link_previews: bool = True
+    # Lets previews fetch private and loopback addresses (an intranet deployment, the tests).
+    chat_link_allow_private: bool = False
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hutong.chat.models import Chat, Member
 from hutong.chat.schemas import ChatOut, GroupPatchIn, MemberOut
 from hutong.chat.service import ChatService
-from hutong.chat.store import ChatDeps, NotFriends, append, get_chat, require_active
+from hutong.chat.store import (
+    ChatDeps,
+    NotFriends,
+    append,
+    get_chat,
+    moderated,
+    require_active,
+)
 from hutong.core.auth import Principal
 from hutong.core.db import UnitOfWork
 from hutong.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -89,6 +96,8 @@ class GroupService:
             raise InvalidInput("Add at least one friend.", fields={"member_ids": "empty"})
         if len(others) + 1 > self.policy.max_group:
             raise GroupFull(f"A group holds at most {self.policy.max_group} members.")
+        if name:
+            name = await moderated(self.deps, "group_name", name, me, "name")
         now = self.clock.now()
         async with self.db.write() as uow:
             s = uow.session
@@ -392,6 +401,15 @@ class GroupService:
 
     async def update(self, me: int, chat_id: int, data: GroupPatchIn) -> ChatOut:
         """Anyone renames; owner and admins set the announcement and mute everyone."""
+        if data.name:
+            data = data.model_copy(
+                update={"name": await moderated(self.deps, "group_name", data.name, me, "name")}
+            )
+        if data.announcement:
+            text = await moderated(
+                self.deps, "group_announcement", data.announcement, me, "announcement"
+            )
+            data = data.model_copy(update={"announcement": text})
         async with self.db.write() as uow:
             s = uow.session
             chat = await get_chat(s, chat_id, lock=True)

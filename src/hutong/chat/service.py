@@ -30,6 +30,7 @@ from hutong.chat.store import (
     append,
     get_chat,
     message_out,
+    moderated,
     require_active,
 )
 from hutong.core.auth import Principal
@@ -114,7 +115,7 @@ class ChatService:
                 member = await require_active(s, chat_id, me)
                 chat = await get_chat(s, chat_id)
                 await self.check_may_send(s, chat, member)
-                body = await self.check_body(s, chat_id, data)
+                body = await self.check_body(s, chat_id, data, me)
                 mentions = await self.check_mentions(s, chat, member, data)
                 sent = await append(
                     self.deps,
@@ -181,7 +182,9 @@ class ChatService:
         elif chat.mute_all and member.role == "member":
             raise Forbidden("Only the owner and admins can speak while the group is muted.")
 
-    async def check_body(self, s: AsyncSession, chat_id: int, data: SendIn) -> dict[str, Any]:
+    async def check_body(
+        self, s: AsyncSession, chat_id: int, data: SendIn, author: int
+    ) -> dict[str, Any]:
         """The stored body for one kind, with every field that kind requires."""
         kind = data.kind
         if kind in MEDIA_KINDS:
@@ -190,7 +193,7 @@ class ChatService:
             text = (data.text or "").strip()
             if not text:
                 raise InvalidInput("A text message needs text.", fields={"text": "empty"})
-            return {"text": text}
+            return {"text": await moderated(self.deps, "message", text, author, "text")}
         if kind == "location":
             if data.lat is None or data.lng is None:
                 raise InvalidInput("A location needs lat and lng.", fields={"lat": "required"})

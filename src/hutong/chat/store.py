@@ -15,6 +15,7 @@ from hutong.chat.models import Chat, Member, Message
 from hutong.chat.schemas import MessageOut
 from hutong.contacts import ContactsService
 from hutong.core.clock import Clock
+from hutong.core.content import ContentKind, ContentPolicy
 from hutong.core.db import Database, UnitOfWork
 from hutong.core.errors import Forbidden, NotFound
 from hutong.core.media import MediaStore
@@ -45,6 +46,8 @@ class ChatDeps:
     accounts: AccountService
     media: MediaStore
     policy: ChatPolicy
+    # Required: every message text, group name and announcement goes through moderation.
+    content: ContentPolicy
 
 
 class NotAMember(Forbidden):
@@ -55,6 +58,13 @@ class NotAMember(Forbidden):
 class NotFriends(Forbidden):
     code = "not-friends"
     title = "You are not friends"
+
+
+async def moderated(deps: ChatDeps, kind: ContentKind, text: str, author: int, field: str) -> str:
+    """The text to store after moderation: masked words become `*`; blocked words, and words
+    that would need review (a chat cannot wait for a moderator), refuse the request."""
+    verdict = await deps.content.check(kind, text, author_id=author)
+    return verdict.publishable(field)
 
 
 def message_out(m: Message) -> MessageOut:
