@@ -91,6 +91,8 @@ export const api = {
   patch: (path, json, opts) => request("PATCH", path, { ...opts, json }),
   put: (path, json, opts) => request("PUT", path, { ...opts, json }),
   upload: (path, form, opts) => request("PUT", path, { ...opts, form }),
+  /** A multipart POST (scanning a photo, importing an address book, chat files). */
+  postForm: (path, form, opts) => request("POST", path, { ...opts, form }),
   del: (path, opts) => request("DELETE", path, opts),
 };
 

@@ -30,6 +30,16 @@ function dispatch(event, info) {
   store.emit(`event:${event.kind}`, { event, ...info });
 }
 
+/** Ephemeral frames (typing …) go on the bus as "ephemeral:<kind>". */
+function dispatchEphemeral(kind, payload) {
+  store.emit(`ephemeral:${kind}`, payload);
+}
+
+/** Send a frame up the realtime socket (e.g. {type: "typing", chat_id}); false when offline. */
+export function sendRealtime(frame) {
+  return realtime ? realtime.send(frame) : false;
+}
+
 /** Become signed in as `user` (from GET /me or an AuthOut) and connect realtime. */
 export function begin(user, sessionId = null) {
   if (sessionId) store.state.sessionId = sessionId;
@@ -40,6 +50,7 @@ export function begin(user, sessionId = null) {
     onEvent: dispatch,
     onRevoked: () => end(SIGNED_OUT),
     onStatus: store.setRealtime,
+    onEphemeral: dispatchEphemeral,
   });
   realtime.start();
 }

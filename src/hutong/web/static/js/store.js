@@ -10,6 +10,8 @@ export const state = {
   sessionId: null,
   /** The realtime socket: "stopped" | "connecting" | "online" | "offline" (retrying). */
   realtime: "stopped",
+  /** Counts on the tab bar: {chats: unread messages, contacts: pending friend requests}. */
+  badges: { chats: 0, contacts: 0 },
 };
 
 export function on(type, fn) {
@@ -37,6 +39,12 @@ export function setRealtime(status) {
   state.realtime = status;
   document.documentElement.dataset.realtime = status;
   emit("realtime", status);
+}
+
+export function setBadge(tab, count) {
+  if (state.badges[tab] === count) return;
+  state.badges[tab] = count;
+  emit("badges", state.badges);
 }
 
 // A one-shot message shown by the next screen (e.g. "This device was signed out").

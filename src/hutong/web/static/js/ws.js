@@ -3,6 +3,9 @@
 // `since` so the server replays anything newer and streams the rest live. Events are handled
 // once each and in order: anything at or below the stored sequence is dropped.
 //
+// Ephemeral frames ({"type":"ephemeral"}: typing, presence) are never stored; they go to
+// `onEphemeral` as they come. `send()` puts a frame up the socket when it is live.
+//
 // On {"type":"revoked"} or close code 4001 this device was signed out; on 4401 the session is
 // gone (checked with GET /me). Any other drop reconnects with capped exponential backoff.
 
@@ -22,10 +25,12 @@ export class Realtime {
    * @param {() => void} o.onRevoked   this session was signed out
    * @param {(status: string) => void} o.onStatus
    *   "connecting" | "online" | "offline" (waiting to retry) | "stopped"
+   * @param {(kind: string, payload: object) => void} [o.onEphemeral]
    */
-  constructor({ userId, onEvent, onRevoked, onStatus }) {
+  constructor({ userId, onEvent, onRevoked, onStatus, onEphemeral }) {
     this.userId = userId;
     this.onEvent = onEvent;
+    this.onEphemeral = onEphemeral || (() => {});
     this.onRevoked = onRevoked;
     this.onStatus = onStatus;
     this.key = `hutong:seq:${userId}`;
@@ -64,8 +69,16 @@ export class Realtime {
     this.onStatus("stopped");
   }
 
+  /** Send a frame up the live socket; false when there is none (nothing is queued). */
+  send(frame) {
+    if (!this.live || !this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
   _closeSocket() {
     clearInterval(this.heartbeat);
+    this.live = false;
     if (this.ws) {
       this.ws.onclose = this.ws.onmessage = this.ws.onerror = null;
       this.ws.close(1000);
@@ -127,6 +140,7 @@ export class Realtime {
         return;
       }
       if (data.type === "event") this._handle(data);
+      else if (data.type === "ephemeral") this.onEphemeral(data.kind, data.payload || {});
       else if (data.type === "ready") {
         this.attempt = 0;
         this.live = true;
@@ -136,6 +150,7 @@ export class Realtime {
     ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      this.live = false;
       clearInterval(this.heartbeat);
       if (this.stopped) return;
       if (e.code === CLOSE_REVOKED) return this._signedOut();

@@ -34,3 +34,41 @@ export function cell({ icon: iconName, tone, title, value, note, href, onClick, 
     href || onClick ? h("span", { class: "cell-arrow" }, icon("chevron", { size: 16 })) : null,
   );
 }
+
+/**
+ * A row with an on/off switch. `onChange(checked)` may return a promise; while it runs the
+ * switch is disabled, and if it throws the switch flips back.
+ */
+export function switchCell({ title, note, checked = false, onChange, testid, disabled = false }) {
+  const input = h("input", { type: "checkbox", class: "switch-input", role: "switch", checked, disabled, testid });
+  input.addEventListener("change", async () => {
+    const value = input.checked;
+    input.disabled = true;
+    try {
+      await onChange(value);
+    } catch {
+      input.checked = !value;
+    } finally {
+      input.disabled = disabled;
+    }
+  });
+  return {
+    el: h(
+      "label",
+      { class: "cell cell--switch" },
+      h("span", { class: "cell-body" }, h("span", { class: "cell-title" }, title), note ? h("span", { class: "cell-note" }, note) : null),
+      h("span", { class: "switch" }, input, h("span", { class: "switch-track", "aria-hidden": "true" })),
+    ),
+    input,
+    set(value) {
+      input.checked = Boolean(value);
+    },
+  };
+}
+
+/** A badge: a red count, or a dot when `dot` (muted chats). */
+export function badge(count, { dot = false, testid } = {}) {
+  if (!count) return null;
+  if (dot) return h("span", { class: "badge badge--dot", testid, "aria-label": "unread" });
+  return h("span", { class: "badge", testid }, count > 99 ? "99+" : String(count));
+}

@@ -59,3 +59,149 @@ export function confirmSheet({ title, message, confirmLabel = "OK", cancelLabel 
     });
   });
 }
+
+/**
+ * Choose one of several actions (WeChat's bottom action sheet). Resolves the chosen action's
+ * `value`, or null when cancelled.
+ * @param {object} o {title, message, actions: [{label, value, danger, testid}], testid}
+ */
+export function actionSheet({ title, message, actions, testid = "action-sheet" }) {
+  return new Promise((resolve) => {
+    const previous = document.activeElement;
+    let done = false;
+    const close = (answer) => {
+      if (done) return;
+      done = true;
+      overlay.classList.remove("is-in");
+      removeEventListener("keydown", onKey, true);
+      setTimeout(() => overlay.remove(), 200);
+      previous?.focus?.();
+      resolve(answer);
+    };
+    const onKey = (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        close(null);
+      }
+    };
+    const buttons = actions.map((a) =>
+      h("button", { type: "button", class: ["sheet-btn", a.danger && "is-danger"], testid: a.testid || null, onclick: () => close(a.value) }, a.label),
+    );
+    const sheet = h(
+      "div",
+      { class: "sheet", role: "dialog", "aria-modal": "true", "aria-label": title || "Actions", testid },
+      title || message ? h("div", { class: "sheet-head" }, title ? h("p", { class: "sheet-title" }, title) : null, message ? h("p", { class: "sheet-text" }, message) : null) : null,
+      h("div", { class: "sheet-list" }, buttons),
+      h("div", { class: "sheet-gap" }),
+      h("button", { type: "button", class: "sheet-btn", testid: "sheet-cancel", onclick: () => close(null) }, "Cancel"),
+    );
+    const overlay = h("div", { class: "overlay", onclick: (e) => e.target === overlay && close(null) }, sheet);
+    document.body.append(overlay);
+    addEventListener("keydown", onKey, true);
+    requestAnimationFrame(() => {
+      overlay.classList.add("is-in");
+      buttons[0]?.focus();
+    });
+  });
+}
+
+let openMenu = null;
+
+/**
+ * A small floating menu at a point (right-click or long-press). Items: [{label, icon, onSelect,
+ * danger, testid}]. Closes on a choice, a click elsewhere, Escape or scrolling.
+ */
+export function contextMenu({ x, y, items, testid = "context-menu", dark = false }) {
+  openMenu?.();
+  const menu = h(
+    "div",
+    { class: ["ctxmenu", dark && "ctxmenu--dark"], role: "menu", testid },
+    items.map((it) =>
+      h(
+        "button",
+        {
+          type: "button",
+          role: "menuitem",
+          class: ["ctxmenu-item", it.danger && "is-danger"],
+          testid: it.testid || null,
+          onclick: (e) => {
+            e.stopPropagation();
+            close();
+            it.onSelect();
+          },
+        },
+        it.label,
+      ),
+    ),
+  );
+  const backdrop = h("div", { class: "ctxmenu-backdrop", onpointerdown: (e) => (e.preventDefault(), close()), oncontextmenu: (e) => (e.preventDefault(), close()) });
+  const onKey = (e) => e.key === "Escape" && close();
+  function close() {
+    if (openMenu !== close) return;
+    openMenu = null;
+    menu.remove();
+    backdrop.remove();
+    removeEventListener("keydown", onKey, true);
+    removeEventListener("resize", close);
+    removeEventListener("hashchange", close);
+  }
+  document.body.append(backdrop, menu);
+  const w = menu.offsetWidth;
+  const hgt = menu.offsetHeight;
+  const left = Math.max(8, Math.min(x, innerWidth - w - 8));
+  const top = y + hgt + 8 > innerHeight ? Math.max(8, y - hgt) : y;
+  menu.style.setProperty("--x", `${left}px`);
+  menu.style.setProperty("--y", `${top}px`);
+  menu.classList.add("is-in");
+  addEventListener("keydown", onKey, true);
+  addEventListener("resize", close);
+  addEventListener("hashchange", close);
+  openMenu = close;
+  menu.querySelector("button")?.focus({ preventScroll: true });
+  return close;
+}
+
+/**
+ * Long-press (touch/pen, 480 ms) and right-click on `el` both call `fn({x, y})`. A press that
+ * moves is a scroll, not a long-press.
+ */
+export function onLongPress(el, fn) {
+  let timer = null;
+  let start = null;
+  const cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  el.addEventListener("contextmenu", (e) => {
+    e.preventDefault();
+    cancel();
+    fn({ x: e.clientX, y: e.clientY });
+  });
+  el.addEventListener("pointerdown", (e) => {
+    if (e.pointerType === "mouse") return;
+    start = { x: e.clientX, y: e.clientY };
+    cancel();
+    timer = setTimeout(() => {
+      timer = null;
+      el.dataset.longPressed = "1";
+      fn(start);
+    }, 480);
+  });
+  el.addEventListener("pointermove", (e) => {
+    if (timer && start && Math.hypot(e.clientX - start.x, e.clientY - start.y) > 10) cancel();
+  });
+  el.addEventListener("pointerup", cancel);
+  el.addEventListener("pointercancel", cancel);
+  // The click that ends a long-press must not also open what the element links to.
+  el.addEventListener(
+    "click",
+    (e) => {
+      if (el.dataset.longPressed) {
+        delete el.dataset.longPressed;
+        e.preventDefault();
+        e.stopPropagation();
+      }
+    },
+    true,
+  );
+}

@@ -11,7 +11,7 @@ export const TABS = [
   { id: "me", label: "Me", href: "#/me", icon: "me" },
 ];
 
-export function topbar({ title, back, actions = [] }) {
+export function topbar({ title, subtitle = null, back, actions = [] }) {
   return h(
     "header",
     { class: "topbar" },
@@ -20,12 +20,27 @@ export function topbar({ title, back, actions = [] }) {
       { class: "topbar-side topbar-left" },
       back ? h("a", { class: "topbar-btn topbar-back", href: "#" + back, testid: "back", "aria-label": "Back" }, icon("back")) : null,
     ),
-    h("h1", { class: "topbar-title", testid: "screen-title" }, title),
+    subtitle
+      ? h("div", { class: "topbar-center" }, h("h1", { class: "topbar-title", testid: "screen-title" }, title), subtitle)
+      : h("h1", { class: "topbar-title", testid: "screen-title" }, title),
     h("div", { class: "topbar-side topbar-right" }, actions),
   );
 }
 
-export function tabbar(active) {
+function tabBadge(ctx, id) {
+  if (!ctx || !(id in store.state.badges)) return null;
+  const el = h("span", { class: "tab-badge", testid: `tab-badge-${id}`, hidden: true });
+  const paint = () => {
+    const n = store.state.badges[id] || 0;
+    el.hidden = n <= 0;
+    el.textContent = n > 99 ? "99+" : String(n);
+  };
+  paint();
+  ctx.on("badges", paint);
+  return el;
+}
+
+export function tabbar(active, ctx = null) {
   return h(
     "nav",
     { class: "tabbar", "aria-label": "Main" },
@@ -38,7 +53,7 @@ export function tabbar(active) {
           testid: `tab-${t.id}`,
           "aria-current": t.id === active ? "page" : null,
         },
-        h("span", { class: "tab-icon" }, icon(t.icon, { size: 26 })),
+        h("span", { class: "tab-icon" }, icon(t.icon, { size: 26 }), tabBadge(ctx, t.id)),
         h("span", { class: "tab-label" }, t.label),
       ),
     ),
@@ -67,17 +82,24 @@ function connectionStrip(ctx) {
 /**
  * An in-app screen.
  * @param {object} ctx  the router context
- * @param {object} o    {title, back, actions, body, tab, testid, cls}
+ * @param {object} o    {title, subtitle, pageTitle, back, actions, body, footer, tab, testid, cls,
+ *                       bodyRef: (main) => void}
+ *   `title` may be a node (then `pageTitle` names the browser tab); `footer` sits under the
+ *   scrolling body (a chat's input bar).
  */
-export function screen(ctx, { title, back = null, actions = [], body, tab = null, testid, cls }) {
-  document.title = title ? `${title} · Hutong` : "Hutong";
+export function screen(ctx, { title, subtitle = null, pageTitle, back = null, actions = [], body, footer = null, tab = null, testid, cls, bodyRef }) {
+  const name = pageTitle ?? (typeof title === "string" ? title : "");
+  document.title = name ? `${name} · Hutong` : "Hutong";
+  const main = h("main", { class: "screen-body" }, body);
+  bodyRef?.(main);
   return h(
     "div",
     { class: ["screen", tab && "screen--tabbed", cls], testid },
-    topbar({ title, back, actions }),
+    topbar({ title, subtitle, back, actions }),
     connectionStrip(ctx),
-    h("main", { class: "screen-body" }, body),
-    tab ? tabbar(tab) : null,
+    main,
+    footer,
+    tab ? tabbar(tab, ctx) : null,
   );
 }
 
