@@ -1,6 +1,7 @@
 // #/qr/:token — a platform QR code opened on this device (the server sends `/qr/<token>` here).
-// GET /api/qr/<token> says what the code is; each kind has its own screen. Today: "login",
-// the desktop asking to be signed in as this user.
+// GET /api/qr/<token> says what the code is; each kind has its own screen: "login" (the desktop
+// asking to be signed in as this user), "u" (a person to add), "g" (a group chat to join) and
+// "inv" (an invitation that makes us friends).
 
 import { api, serverNow } from "../api.js";
 import { h, mount } from "../dom.js";
@@ -10,6 +11,7 @@ import { navigate } from "../router.js";
 import * as store from "../store.js";
 import { avatar } from "../ui/avatar.js";
 import { screen, spinner } from "../ui/layout.js";
+import { qrResult } from "./contacts/qrresult.js";
 
 function problemView(title, detail, testid = "qr-error") {
   return h(
@@ -83,8 +85,13 @@ function loginRequest(ctx, info, body) {
   );
 }
 
+const scanned = (ctx, info) => qrResult({ kind: info.kind, token: ctx.params.token, result: info });
+
 const KINDS = {
   login: { title: "Confirm login", render: loginRequest },
+  u: { title: "Profile", render: scanned },
+  g: { title: "Group chat", render: scanned },
+  inv: { title: "Invitation", render: scanned },
 };
 
 export function qrView(ctx) {

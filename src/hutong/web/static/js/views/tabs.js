@@ -70,7 +70,7 @@ export function discoverView(ctx) {
     testid: "screen-discover",
     body: [
       group(row("moments", "moments", "Moments", "discover-moments")),
-      group(row("scan", "blue", "Scan", "discover-scan")),
+      group(cell({ icon: "scan", tone: "blue", title: "Scan", testid: "discover-scan", href: "#/contacts/scan?back=discover" })),
       group(row("miniapps", "purple", "Mini Programs", "discover-miniapps")),
     ],
   });
