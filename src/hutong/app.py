@@ -156,6 +156,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         ContactsPolicy(
             **{f.name: getattr(settings, f"contacts_{f.name}") for f in fields(ContactsPolicy)}
         ),
+        limits=limits,
     )
     contacts.register_qr(qr)
     accounts.on_contact_points_changed(contacts.directory.on_contact_points_changed)

@@ -201,7 +201,8 @@ async def befriend(container: Container, uids: list[int], rng: random.Random) ->
     """A few mutual friends each, and some requests left pending for "New friends"."""
     made = 0
     for a in tqdm(uids, desc="friends", unit="user"):
-        for b in rng.sample(uids, min(4, len(uids))):
+        # Three at most: new accounts may send 3 friend requests a minute (action_limits_new).
+        for b in rng.sample(uids, min(3, len(uids))):
             if a == b:
                 continue
             try:

@@ -50,10 +50,8 @@ class Settings(BaseSettings):
     sync_page_max: int = 500
     ws_heartbeat_s: float = 20.0
 
-    # Contacts: friend requests per user per window, re-requests after a decline, searches,
-    # contact matching (per request and per UTC day), upload sizes, group QR lifetime.
-    contacts_request_limit: int = 60
-    contacts_request_window_s: int = 60 * 60
+    # Contacts: re-requests after a decline, searches, contact matching (per request and per
+    # UTC day), upload sizes, group QR lifetime. Friend requests in general: `action_limits`.
     contacts_rerequest_limit: int = 2
     contacts_rerequest_window_s: int = 24 * 60 * 60
     contacts_search_limit: int = 120

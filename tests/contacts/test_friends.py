@@ -9,8 +9,10 @@ import pytest
 from hutong.app import Container
 from hutong.contacts import Blocked
 from hutong.contacts.index import index_letter
-from tests.contacts.util import befriend, friend_ids, ptype, request, set_profile
+from tests.contacts.util import MANY_REQUESTS, befriend, friend_ids, ptype, request, set_profile
 from tests.helpers import Api
+
+pytestmark = MANY_REQUESTS
 
 
 async def test_request_accept_makes_mutual_friends_with_own_remarks(api: Api) -> None:
@@ -136,6 +138,18 @@ async def test_decline_withdraw_and_rerequest_limit(api: Api) -> None:
     # Only alice is limited towards bob; bob may still ask alice.
     r = await request(api, bob, alice)
     assert r.status_code == 201
+
+
+@pytest.mark.settings  # the platform defaults
+async def test_friend_requests_obey_the_anti_spam_limits(api: Api) -> None:
+    spammer = await api.register()
+    targets = [await api.register() for _ in range(4)]
+    for target in targets[:3]:
+        assert (await request(api, spammer, target)).status_code == 201
+    r = await request(api, spammer, targets[3])
+    assert (r.status_code, ptype(r)) == (429, "too-many-requests")
+    assert int(r.headers["Retry-After"]) > 0
+    assert (await api.client.get("/contacts/requests", headers=targets[3].headers)).json() == []
 
 
 async def test_bad_requests_get_typed_problems_and_change_nothing(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.contacts.util import befriend, friend_ids, ptype, set_profile
+from tests.contacts.util import MANY_REQUESTS, befriend, friend_ids, ptype, set_profile
 from tests.helpers import Api, User
 
 VCF = """BEGIN:VCARD
@@ -41,6 +41,8 @@ FN:Someone With
 EMAIL:someone@example.org
 END:VCARD
 """
+
+pytestmark = MANY_REQUESTS
 
 
 async def _import(api: Api, user: User, content: str | bytes, name: str = "contacts.vcf") -> Any:

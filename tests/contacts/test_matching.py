@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from hutong.app import Container
-from tests.contacts.util import befriend, ptype, request, set_profile, sha
+from tests.contacts.util import MANY_REQUESTS, befriend, ptype, request, set_profile, sha
 from tests.helpers import Api
 
 PHONES = ["+8613800138000", "+8613900139000", "+8615000150000", "+14155550123"]
+
+pytestmark = MANY_REQUESTS
 
 
 async def test_find_by_handle_and_phone_only_if_allowed(api: Api) -> None:

@@ -14,8 +14,10 @@ from hutong.app import Container
 from hutong.core.clock import ManualClock
 from hutong.demo import avatar_png
 from tests.contacts.photos import photo_of, picture_without_code
-from tests.contacts.util import friend_ids, ptype, request
+from tests.contacts.util import MANY_REQUESTS, friend_ids, ptype, request
 from tests.helpers import Api, User
+
+pytestmark = MANY_REQUESTS
 
 
 async def _my_qr(api: Api, user: User) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from tests.contacts.util import befriend, request
+from tests.contacts.util import MANY_REQUESTS, befriend, request
 from tests.helpers import Api
+
+pytestmark = MANY_REQUESTS
 
 
 async def test_request_accept_and_removal_arrive_live(api: Api) -> None:

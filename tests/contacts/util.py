@@ -6,7 +6,9 @@ import hashlib
 from typing import Any
 
 import httpx
+import pytest
 
+from hutong.settings import Settings
 from tests.helpers import Api, User
 
 
@@ -46,3 +48,16 @@ async def friend_ids(api: Api, user: User) -> list[int]:
     r = await api.client.get("/contacts/friends", headers=user.headers)
     assert r.status_code == 200, r.text
     return [f["user"]["id"] for f in r.json()["friends"]]
+
+
+def _relaxed(field: str) -> dict[str, str]:
+    factory = Settings.model_fields[field].default_factory
+    assert factory is not None
+    return {**factory(), "friend_request": "1000/60"}  # type: ignore[call-arg]
+
+
+# Tests that send many friend requests from fresh accounts lift the anti-spam limit, which
+# has its own test (`test_friend_requests_obey_the_anti_spam_limits`).
+MANY_REQUESTS = pytest.mark.settings(
+    action_limits=_relaxed("action_limits"), action_limits_new=_relaxed("action_limits_new")
+)

@@ -92,8 +92,9 @@ class FriendRequests:
             raise NotFound("No such user.")
         if source == "qr":
             await self.c.qr.check_personal_token(qr_token, to_id)
-        await self._check_rate(from_id)
         rerequest_key = await self._rerequest_key(from_id, to_id)
+        # The platform's anti-spam limit per user and action (stricter for new accounts).
+        await self.c.limits.hit(from_id, "friend_request")
         for attempt in range(3):
             try:
                 out = await self._send_once(
@@ -104,17 +105,9 @@ class FriendRequests:
                 # A request between the two committed meanwhile; look again.
                 if attempt == 2:
                     raise Conflict("The request changed meanwhile; try again.") from None
-        await self.c.limiter.hit(f"contacts:req:{from_id}", self.policy.request_window_s)
         if rerequest_key:
             await self.c.limiter.hit(rerequest_key, self.policy.rerequest_window_s)
         return out
-
-    async def _check_rate(self, from_id: int) -> None:
-        n, retry = await self.c.limiter.count(f"contacts:req:{from_id}")
-        if n >= self.policy.request_limit:
-            raise TooManyRequests(
-                f"Too many friend requests; try again in {retry} s.", retry_after=retry
-            )
 
     async def _rerequest_key(self, from_id: int, to_id: int) -> str | None:
         """After a decline, asking the same person again is limited (returns the counter)."""

@@ -45,7 +45,7 @@ from hutong.core.db import Database, UnitOfWork
 from hutong.core.errors import InvalidInput, NotFound, TooManyRequests
 from hutong.core.media import MediaStore
 from hutong.core.qrcodes import QrRegistry
-from hutong.core.ratelimit import RateLimiter
+from hutong.core.ratelimit import ActionLimits, RateLimiter
 from hutong.core.signing import Signer
 from hutong.realtime import SyncLog
 
@@ -57,8 +57,6 @@ PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{5,30}$")
 class ContactsPolicy:
     """Limits, all from `HUTONG_CONTACTS_*` settings."""
 
-    request_limit: int = 60
-    request_window_s: int = 3600
     rerequest_limit: int = 2
     rerequest_window_s: int = 86_400
     search_limit: int = 120
@@ -83,12 +81,15 @@ class ContactsService:
         signer: Signer,
         media: MediaStore,
         policy: ContactsPolicy,
+        *,
+        limits: ActionLimits,
     ) -> None:
         self.db = db
         self.clock = clock
         self.accounts = accounts
         self.sync = sync_log
         self.limiter = limiter
+        self.limits = limits
         self.policy = policy
         self.insert = sqlite.insert if db.is_sqlite else postgresql.insert
         self.directory = Directory(is_sqlite=db.is_sqlite)
