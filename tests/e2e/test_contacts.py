@@ -9,32 +9,12 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import NewContext, sign_in_api, wait_online
 from tests.e2e.harness import Server
+from tests.e2e.social import make_friends
 
 
 def go(page: Page, hash_path: str) -> None:
     """Change screens in the same document (no reload), as a tap on a link would."""
     page.evaluate("h => { location.hash = h }", hash_path)
-
-
-def make_friends(server: Server, a: dict, b: dict) -> None:
-    """A asks by handle, B accepts — through the API, for tests that start from friends."""
-    from tests.e2e.harness import http_json
-
-    ta = server.post("/auth/token", {"handle": a["handle"], "password": a["password"]})["token"]
-    tb = server.post("/auth/token", {"handle": b["handle"], "password": b["password"]})["token"]
-    req = http_json(
-        "POST",
-        server.base_url + "/contacts/requests",
-        {"to_user_id": b["id"], "source": "handle", "greeting": "hi"},
-        {"Authorization": f"Bearer {ta}"},
-    )
-    if req["status"] == "pending":
-        http_json(
-            "POST",
-            server.base_url + f"/contacts/requests/{req['id']}/accept",
-            {},
-            {"Authorization": f"Bearer {tb}"},
-        )
 
 
 def test_add_friend_by_scanning_a_qr_screenshot(
