@@ -55,7 +55,12 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     b = playwright.chromium.launch(
         executable_path=CHROMIUM,
         headless=not os.environ.get("HUTONG_E2E_HEADED"),
-        args=["--no-sandbox"],
+        # A fake microphone and camera that need no permission prompt (voice-note tests).
+        args=[
+            "--no-sandbox",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+        ],
         slow_mo=float(os.environ.get("HUTONG_E2E_SLOWMO", "0")),
     )
     yield b
