@@ -44,7 +44,7 @@ from hutong.core.routes import router as platform_router
 from hutong.core.signing import Signer
 from hutong.moderation import Moderation
 from hutong.moderation.routes import router as moderation_router
-from hutong.realtime import Gateway, SyncLog
+from hutong.realtime import Gateway, Presence, SyncLog
 from hutong.realtime.routes import router as realtime_router
 from hutong.settings import Settings
 from hutong.web.routes import STATIC, ClientFiles
@@ -80,10 +80,12 @@ class Container:
     async def start(self) -> None:
         await self.pubsub.start()
         await self.session_cache.start()
+        await self.gateway.presence.start()
         await self.moderation.start()
 
     async def stop(self) -> None:
         await self.chats.background.drain()
+        await self.gateway.presence.stop()
         await self.moderation.stop()
         await self.pubsub.stop()
         if isinstance(self.limiter, RedisRateLimiter):
@@ -106,8 +108,14 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     media = MediaStore(settings.media_dir)
     metrics = Metrics()
     sync_log = SyncLog(db, pubsub, clock, metrics)
+    presence = Presence(settings.redis_url, prefix=settings.redis_prefix)
     gateway = Gateway(
-        sync_log, pubsub, metrics, heartbeat_s=settings.ws_heartbeat_s, page=settings.sync_page_max
+        sync_log,
+        pubsub,
+        metrics,
+        heartbeat_s=settings.ws_heartbeat_s,
+        page=settings.sync_page_max,
+        presence=presence,
     )
     qr = QrRegistry(signer, clock)
     cache = SessionCache(
@@ -178,7 +186,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         if settings.chat_link_previews
         else None
     )
-    chats = ChatService(chat_deps, previewer)
+    chats = ChatService(chat_deps, previewer, presence)
     groups = GroupService(chat_deps, chats)
     chat_media = ChatMediaService(chat_deps)
 
@@ -187,6 +195,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
 
     sync_log.register_expander("chat.message", expand)
     gateway.on_client_message("typing", chats.typing)
+    gateway.on_presence(chats.announce_presence)
     contacts.qr.set_group_describer(groups.describe_for_qr)
     return Container(
         settings=settings,

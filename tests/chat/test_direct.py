@@ -76,7 +76,10 @@ async def test_resending_the_same_client_id_never_doubles(api: Api) -> None:
 async def test_concurrent_senders_get_a_gapless_sequence(api: Api) -> None:
     alice, bob = await friends(api, 2)
     chat = await direct(api, alice, bob)
-    await asyncio.gather(*(say(api, alice if i % 2 else bob, chat, f"m{i}") for i in range(40)))
+    replies = await asyncio.gather(
+        *(say(api, alice if i % 2 else bob, chat, f"m{i}") for i in range(40))
+    )
+    assert [r.status_code for r in replies] == [201] * 40, [r.text for r in replies][:3]
     history = (
         await api.client.get(f"/chats/{chat}/messages?limit=100", headers=bob.headers)
     ).json()
@@ -216,12 +219,43 @@ async def test_typing_is_relayed_to_the_other_member_and_never_stored(api: Api) 
         await b.ready()
         await a.ws.send(f'{{"type": "typing", "chat_id": {chat}}}')
         msg = await b.next()
+        while msg.get("kind") == "presence":  # alice's arrival may come first
+            msg = await b.next()
         assert msg == {
             "type": "ephemeral",
             "kind": "typing",
             "payload": {"chat_id": chat, "user_id": alice.id},
         }
         await a.ws.send('{"type": "typing", "chat_id": 999999}')
-        assert (await a.next())["type"] == "error"
+        msg = await a.next()
+        while msg.get("kind") == "presence":
+            msg = await a.next()
+        assert msg["type"] == "error"
     events = (await api.client.get("/sync", headers=bob.headers)).json()["events"]
     assert all(e["kind"] != "typing" for e in events)
+
+
+async def test_presence_is_announced_to_chat_partners_and_queryable(api: Api) -> None:
+    alice, bob = await friends(api, 2)
+    chat = await direct(api, alice, bob)
+    async with api.socket(alice) as a:
+        await a.ready()
+        r = await api.client.get(f"/chats/{chat}/presence", headers=alice.headers)
+        assert r.json() == {"online": [alice.id]}
+        async with api.socket(bob) as b:
+            await b.ready()
+            assert await a.next() == {
+                "type": "ephemeral",
+                "kind": "presence",
+                "payload": {"user_id": bob.id, "online": True},
+            }
+            r = await api.client.get(f"/chats/{chat}/presence", headers=alice.headers)
+            assert r.json() == {"online": sorted([alice.id, bob.id])}
+        assert await a.next() == {
+            "type": "ephemeral",
+            "kind": "presence",
+            "payload": {"user_id": bob.id, "online": False},
+        }
+    stranger = await api.register()
+    r = await api.client.get(f"/chats/{chat}/presence", headers=stranger.headers)
+    assert r.status_code == 404

@@ -140,6 +140,12 @@ async def mark_read(chat_id: int, body: ReadIn, me: CurrentUser, svc: Chats) -> 
     return {"read_seq": await svc.mark_read(me.user_id, chat_id, body.seq)}
 
 
+@router.get("/chats/{chat_id}/presence")
+async def presence(chat_id: int, me: CurrentUser, svc: Chats) -> dict[str, list[int]]:
+    """Members of this chat with a socket open right now (ephemeral; never stored)."""
+    return {"online": await svc.online_members(me.user_id, chat_id)}
+
+
 @router.get("/chats/{chat_id}/members", response_model=list[MemberOut])
 async def members(chat_id: int, me: CurrentUser, svc: Groups) -> list[MemberOut]:
     return await svc.members(me.user_id, chat_id)

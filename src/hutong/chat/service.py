@@ -35,6 +35,7 @@ from hutong.chat.store import (
 )
 from hutong.core.auth import Principal
 from hutong.core.errors import Conflict, Expired, Forbidden, InvalidInput, NotFound
+from hutong.realtime import Presence
 
 
 def direct_key(a: int, b: int) -> str:
@@ -43,8 +44,14 @@ def direct_key(a: int, b: int) -> str:
 
 
 class ChatService:
-    def __init__(self, deps: ChatDeps, previewer: LinkPreviewer | None = None) -> None:
+    def __init__(
+        self,
+        deps: ChatDeps,
+        previewer: LinkPreviewer | None = None,
+        presence: Presence | None = None,
+    ) -> None:
         self.deps = deps
+        self.presence = presence or Presence(None)
         self.db = deps.db
         self.clock = deps.clock
         self.policy = deps.policy
@@ -535,7 +542,35 @@ class ChatService:
             for m, name, kind in rows
         ]
 
-    # -- typing (ephemeral) --------------------------------------------------------------
+    # -- presence and typing (ephemeral, never stored) ----------------------------------
+
+    async def announce_presence(self, user_id: int, online: bool) -> None:
+        """Tell the user's direct-chat partners that they came online or went offline."""
+        async with self.db.read() as s:
+            mine = select(Member.chat_id).where(
+                Member.user_id == user_id, Member.status == "active"
+            )
+            peers = (
+                await s.scalars(
+                    select(Member.user_id)
+                    .join(Chat, Chat.id == Member.chat_id)
+                    .where(
+                        Chat.kind == "direct",
+                        Member.chat_id.in_(mine),
+                        Member.user_id != user_id,
+                        Member.status == "active",
+                    )
+                )
+            ).all()
+        payload = {"user_id": user_id, "online": online}
+        for peer in set(peers):
+            await self.deps.sync.publish_ephemeral(f"user:{peer}", "presence", payload)
+
+    async def online_members(self, me: int, chat_id: int) -> list[int]:
+        async with self.db.read() as s:
+            await require_active(s, chat_id, me)
+            members = await active_member_ids(s, chat_id)
+        return sorted(await self.presence.online(members))
 
     async def typing(self, principal: Principal, msg: dict[str, Any]) -> dict[str, Any] | None:
         """A client says "I am typing in chat X": tell the other members, store nothing."""

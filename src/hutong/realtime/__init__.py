@@ -5,6 +5,7 @@ gateway forwards whatever was committed.
 """
 
 from hutong.realtime.gateway import Gateway
+from hutong.realtime.presence import Presence
 from hutong.realtime.service import Event, SyncLog, SyncPage, session_topic, user_topic
 
-__all__ = ["Event", "Gateway", "SyncLog", "SyncPage", "session_topic", "user_topic"]
+__all__ = ["Event", "Gateway", "Presence", "SyncLog", "SyncPage", "session_topic", "user_topic"]

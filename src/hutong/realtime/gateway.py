@@ -24,10 +24,12 @@ from hutong.core.auth import Principal
 from hutong.core.errors import HutongError
 from hutong.core.observability import Metrics
 from hutong.core.pubsub import PubSub, Subscription
+from hutong.realtime.presence import Presence
 from hutong.realtime.service import SyncLog, session_topic, user_topic
 
 log = logging.getLogger(__name__)
 
+PresenceHook = Callable[[int, bool], Awaitable[None]]
 ClientHandler = Callable[[Principal, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 MAX_FRAME = 16 * 1024
 CLOSE_REVOKED = 4001
@@ -54,7 +56,14 @@ class Connection:
 
 class Gateway:
     def __init__(
-        self, log_: SyncLog, pubsub: PubSub, metrics: Metrics, *, heartbeat_s: float, page: int
+        self,
+        log_: SyncLog,
+        pubsub: PubSub,
+        metrics: Metrics,
+        *,
+        heartbeat_s: float,
+        page: int,
+        presence: Presence | None = None,
     ) -> None:
         self.log = log_
         self.pubsub = pubsub
@@ -63,11 +72,24 @@ class Gateway:
         self.page = page
         self.connections: set[Connection] = set()
         self._handlers: dict[str, ClientHandler] = {}
+        self.presence = presence or Presence(None)
+        self._presence_hooks: list[PresenceHook] = []
         pubsub.on_reset(self._on_reset)
 
     def _on_reset(self) -> None:
         for conn in self.connections:
             conn.push("", _RESYNC)
+
+    def on_presence(self, hook: PresenceHook) -> None:
+        """Call `hook(user_id, online)` when a user comes online or goes offline everywhere."""
+        self._presence_hooks.append(hook)
+
+    async def _announce(self, user_id: int, online: bool) -> None:
+        for hook in self._presence_hooks:
+            try:
+                await hook(user_id, online)
+            except Exception:
+                log.exception("presence hook failed")
 
     async def serve_user(self, ws: WebSocket, principal: Principal, since: int) -> None:
         conn = Connection(ws, principal, since)
@@ -75,7 +97,14 @@ class Gateway:
             await self.pubsub.subscribe(user_topic(principal.user_id), conn.push),
             await self.pubsub.subscribe(session_topic(principal.session_id), conn.push),
         ]
-        await self._run(conn, subs, catch_up=True)
+        uid = principal.user_id
+        if await self.presence.connected(uid):
+            await self._announce(uid, True)
+        try:
+            await self._run(conn, subs, catch_up=True)
+        finally:
+            if await self.presence.disconnected(uid):
+                await self._announce(uid, False)
 
     async def serve_topic(self, ws: WebSocket, topic: str) -> None:
         """An anonymous socket bound to one topic by a signed ticket (QR-login waiting page)."""
