@@ -128,7 +128,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 class Database:
     """The engine and the two kinds of transaction every service uses."""
 
-    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         parsed = make_url(url)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"

@@ -15,6 +15,8 @@ import orjson
 import structlog
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -56,6 +58,14 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+def _is_overload(exc: Exception) -> bool:
+    """Infrastructure trouble (pool exhausted, server full or gone), not a bug: a 503."""
+    if isinstance(exc, PoolTimeout | OperationalError | InterfaceError):
+        return True
+    name = type(getattr(exc, "orig", None)).__name__ + str(getattr(exc, "orig", ""))
+    return any(k in name for k in ("TooManyConnections", "CannotConnectNow", "too many clients"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_hutong(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, HutongError)
@@ -94,6 +104,18 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
 
+    async def on_database(request: Request, exc: Exception) -> Response:
+        if not _is_overload(exc):
+            return await on_unexpected(request, exc)
+        log.warning("database unavailable", error=str(exc)[:200])
+        return problem(
+            503,
+            "unavailable",
+            "Busy",
+            "The database is busy or unreachable; try again shortly.",
+            headers={"Retry-After": "1"},
+        )
+
     async def on_unexpected(_: Request, exc: Exception) -> Response:
         log.error("unhandled error", exc_info=exc)
         return problem(500, "internal", "Internal error", "Something went wrong on our side.")
@@ -101,6 +123,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HutongError, on_hutong)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DBAPIError, on_database)
+    app.add_exception_handler(PoolTimeout, on_database)
     app.add_exception_handler(Exception, on_unexpected)
 
 
