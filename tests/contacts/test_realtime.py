@@ -38,7 +38,7 @@ async def test_events_missed_while_offline_are_replayed_on_reconnect(api: Api) -
         last = (await sock.ready())[-1]["seq"]
     # Bob is offline while these happen.
     await request(api, alice, bob, greeting="are you there?")
-    await befriend(api, carol, bob)
+    await befriend(api, bob, carol)  # carol asks, bob accepts
     await api.client.delete(f"/contacts/friends/{bob.id}", headers=carol.headers)
     async with api.socket(bob, since=last) as sock:
         replay = [m for m in await sock.ready() if m["type"] == "event"]
