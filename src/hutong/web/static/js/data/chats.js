@@ -35,6 +35,7 @@ class Convo {
     this.hasMore = true;
     this.members = null; // MemberOut[] for groups, once asked for
     this.gone = null; // "left" | "removed" when I am no longer in it
+    this.outbox = null; // the last send in line: sends are posted one at a time, in order
   }
 
   /** Confirmed messages by seq, then my unconfirmed ones in the order I sent them. */
@@ -320,37 +321,49 @@ export function send(chatId, draft) {
   return deliver(chatId, msg);
 }
 
-async function deliver(chatId, msg) {
+function upload(chatId, draft) {
+  const form = new FormData();
+  form.append("file", draft.file, draft.fileName || draft.file.name || "file");
+  return api.postForm(`/chats/${chatId}/media`, form).then((up) => (draft.media_id = up.media_id));
+}
+
+/**
+ * Send one message. Files upload at once, side by side, but the messages themselves are posted
+ * one after another in the order I wrote them, so the chat keeps my order.
+ */
+function deliver(chatId, msg) {
   const c = convo(chatId);
   const draft = msg._draft;
   msg.pending = "sending";
   msg.error = null;
   touch(msg);
   emit(`chat:${chatId}`, { type: "pending", clientId: msg.client_id });
-  try {
-    if (draft.file && !draft.media_id) {
-      const form = new FormData();
-      form.append("file", draft.file, draft.fileName || draft.file.name || "file");
-      const up = await api.postForm(`/chats/${chatId}/media`, form);
-      draft.media_id = up.media_id;
+  const uploading = draft.file && !draft.media_id ? upload(chatId, draft) : null;
+  uploading?.catch(() => {}); // handled when its turn comes
+  const run = async () => {
+    try {
+      if (uploading) await uploading;
+      const body = { client_id: msg.client_id, kind: draft.kind };
+      for (const k of ["text", "media_id", "duration_s", "lat", "lng", "place", "user_id"]) if (draft[k] !== undefined && draft[k] !== null) body[k] = draft[k];
+      if (draft.mentions?.length) body.mentions = draft.mentions;
+      if (draft.mention_all) body.mention_all = true;
+      const out = await api.post(`/chats/${chatId}/messages`, body);
+      if (!c.pending.has(msg.client_id) && c.bySeq.has(out.seq)) return out; // the event won
+      c.pending.delete(msg.client_id);
+      applyMessage(out, false);
+      return out;
+    } catch (err) {
+      if (!c.pending.has(msg.client_id)) return null;
+      msg.pending = "failed";
+      msg.error = err instanceof ApiError ? err : new ApiError({ detail: String(err?.message || err) });
+      touch(msg);
+      emit(`chat:${chatId}`, { type: "pending", clientId: msg.client_id });
+      return null;
     }
-    const body = { client_id: msg.client_id, kind: draft.kind };
-    for (const k of ["text", "media_id", "duration_s", "lat", "lng", "place", "user_id"]) if (draft[k] !== undefined && draft[k] !== null) body[k] = draft[k];
-    if (draft.mentions?.length) body.mentions = draft.mentions;
-    if (draft.mention_all) body.mention_all = true;
-    const out = await api.post(`/chats/${chatId}/messages`, body);
-    if (!c.pending.has(msg.client_id) && c.bySeq.has(out.seq)) return out; // the event won
-    c.pending.delete(msg.client_id);
-    applyMessage(out, false);
-    return out;
-  } catch (err) {
-    if (!c.pending.has(msg.client_id)) return null;
-    msg.pending = "failed";
-    msg.error = err instanceof ApiError ? err : new ApiError({ detail: String(err?.message || err) });
-    touch(msg);
-    emit(`chat:${chatId}`, { type: "pending", clientId: msg.client_id });
-    return null;
-  }
+  };
+  const done = (c.outbox || Promise.resolve()).then(run);
+  c.outbox = done;
+  return done;
 }
 
 /** Send a failed message again, with the same client id. */
