@@ -11,6 +11,7 @@ import { devicesView } from "./views/me/devices.js";
 import { editProfileView } from "./views/me/edit.js";
 import { meView } from "./views/me/index.js";
 import { passwordView } from "./views/me/password.js";
+import { privacyView } from "./views/me/privacy.js";
 import { conversationView } from "./views/chats/conversation.js";
 import { announcementView, chatInfoView, groupNameView, groupQrView, membersView } from "./views/chats/info.js";
 import { chatListView } from "./views/chats/list.js";
@@ -61,6 +62,7 @@ route("/me", meView, { auth: true });
 route("/me/edit", editProfileView, { auth: true });
 route("/me/devices", devicesView, { auth: true });
 route("/me/password", passwordView, { auth: true });
+route("/me/privacy", privacyView, { auth: true });
 route("/qr/:token", qrView, { auth: true });
 
 const root = document.getElementById("app");

@@ -402,12 +402,16 @@ export function composer({ ctx, chatId, chat, members, loadMembers, onSend }) {
     el,
     input,
     mention,
-    /** Disable input with a reason ("All members are muted"), or enable it with null. */
+    /** The strip shown instead of the input bar while it is blocked (for richer content). */
+    blockedEl: blocked,
+    /** Block input with a reason ("All members are muted"; "" to fill `blockedEl` yourself),
+     * or unblock it with null. */
     setBlocked(reason) {
-      blocked.hidden = !reason;
+      const on = reason !== null && reason !== undefined;
+      blocked.hidden = !on;
       blocked.textContent = reason || "";
-      row.hidden = Boolean(reason);
-      if (reason) togglePanel(null);
+      row.hidden = on;
+      if (on) togglePanel(null);
     },
   };
 }

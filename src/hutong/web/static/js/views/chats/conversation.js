@@ -5,12 +5,13 @@
 // Long-press or right-click a message to copy it, recall it (mine, within 2 minutes; files
 // 3 hours), remove it (group owners and admins), mention its sender, or retry a failed send.
 
-import { serverNow } from "../../api.js";
+import { api, serverNow } from "../../api.js";
 import { h, mount } from "../../dom.js";
 import { clockTime, dayLabel, sameDay } from "../../format.js";
 import { icon } from "../../icons.js";
 import * as chats from "../../data/chats.js";
 import * as users from "../../data/users.js";
+import { navigate } from "../../router.js";
 import * as store from "../../store.js";
 import { contextMenu, onLongPress, toast } from "../../ui/feedback.js";
 import { screen, spinner } from "../../ui/layout.js";
@@ -84,7 +85,17 @@ export function conversationView(ctx) {
       input.setBlocked(c.gone === "removed" ? "You were removed from this group chat." : "You left this group chat.");
       info.hidden = true;
     } else if (e?.status === "invited") {
-      input.setBlocked("Accept the invitation to join this group chat.");
+      input.setBlocked("");
+      mount(
+        input.blockedEl,
+        h("p", {}, "You were invited to this group chat."),
+        h(
+          "div",
+          { class: "invite-actions" },
+          h("button", { type: "button", class: "btn btn--ghost btn--small", testid: "invite-decline", onclick: () => answer(false) }, "Decline"),
+          h("button", { type: "button", class: "btn btn--primary btn--small", testid: "invite-accept", onclick: () => answer(true) }, "Join"),
+        ),
+      );
     } else if (e?.kind === "group" && e.mute_all && e.role === "member") {
       input.setBlocked("All members are muted. Only the owner and admins can speak.");
     } else input.setBlocked(null);
@@ -92,6 +103,25 @@ export function conversationView(ctx) {
       banner.hidden = false;
       mount(banner, h("a", { class: "conv-announcement", href: `#/chats/${chatId}/announcement`, testid: "announcement-banner" }, icon("alert", { size: 16 }), h("span", {}, e.announcement)));
     } else banner.hidden = true;
+  }
+
+  async function answer(join) {
+    try {
+      if (join) {
+        await api.post(`/chats/${chatId}/accept`);
+        await chats.fetchChat(chatId);
+        c.loaded = false;
+        await chats.ensureLoaded(chatId);
+        paintState();
+        update({ type: "history" });
+      } else {
+        await api.post(`/chats/${chatId}/decline`);
+        chats.refreshChat(chatId, 0);
+        navigate("/chats", { replace: true });
+      }
+    } catch (err) {
+      toast(err.detail, { kind: "error" });
+    }
   }
 
   // -- messages ----------------------------------------------------------------------------
@@ -238,6 +268,10 @@ export function conversationView(ctx) {
     paintTitle();
     paintState();
     chats.setActive(chatId);
+    if (entry()?.status === "invited") {
+      mount(list);
+      return;
+    }
     try {
       await chats.ensureLoaded(chatId);
     } catch (err) {
@@ -284,8 +318,10 @@ export function conversationView(ctx) {
         { passive: true },
       );
       // Photos that finish loading grow the list: stay at the bottom if that is where I was.
+      // The same when a panel opens under the input bar and the view shrinks.
       const ro = new ResizeObserver(() => stick && toBottom());
       ro.observe(list);
+      ro.observe(main);
       ctx.onCleanup(() => ro.disconnect());
     },
   });

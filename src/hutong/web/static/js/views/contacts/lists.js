@@ -5,6 +5,7 @@ import { api } from "../../api.js";
 import { h, mount } from "../../dom.js";
 import * as chats from "../../data/chats.js";
 import * as contacts from "../../data/contacts.js";
+import { safeNext } from "../../router.js";
 import { avatar } from "../../ui/avatar.js";
 import { cell } from "../../ui/cells.js";
 import { confirmSheet, toast } from "../../ui/feedback.js";
@@ -122,5 +123,5 @@ export function blockedView(ctx) {
   load();
   ctx.on("event:contacts.blocked", load);
   ctx.on("event:contacts.unblocked", load);
-  return screen(ctx, { title: "Blocked", back: "/contacts/tags", testid: "screen-blocked", body: list });
+  return screen(ctx, { title: "Blocked", back: safeNext(ctx.query.back) || "/contacts/tags", testid: "screen-blocked", body: list });
 }

@@ -4,6 +4,7 @@
 import { api } from "../../api.js";
 import { h, mount } from "../../dom.js";
 import { icon } from "../../icons.js";
+import { safeNext } from "../../router.js";
 import * as store from "../../store.js";
 import { avatar } from "../../ui/avatar.js";
 import { actionSheet, confirmSheet, toast } from "../../ui/feedback.js";
@@ -67,5 +68,5 @@ export function myQrView(ctx) {
   ctx.on("event:contacts.qr_reset", () => load());
   load();
 
-  return screen(ctx, { title: "My QR Code", back: "/contacts/add", actions: [more], testid: "screen-my-qr", cls: "screen--qr", body });
+  return screen(ctx, { title: "My QR Code", back: safeNext(ctx.query.back) || "/contacts/add", actions: [more], testid: "screen-my-qr", cls: "screen--qr", body });
 }

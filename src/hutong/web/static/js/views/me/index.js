@@ -44,10 +44,14 @@ export function meView(ctx) {
     cls: "screen--me",
     body: [
       card,
-      group(cell({ icon: "edit", tone: "green", title: "Edit profile", href: "#/me/edit", testid: "me-edit" })),
+      group(
+        cell({ icon: "edit", tone: "green", title: "Edit profile", href: "#/me/edit", testid: "me-edit" }),
+        cell({ icon: "qr", tone: "blue", title: "My QR Code", href: "#/contacts/qr?back=%2Fme", testid: "me-qr" }),
+      ),
       group(
         cell({ icon: "devices", tone: "blue", title: "Devices", note: "Where you're logged in", href: "#/me/devices", testid: "me-devices" }),
         cell({ icon: "lock", tone: "orange", title: "Change password", href: "#/me/password", testid: "me-password" }),
+        cell({ icon: "shield", tone: "green", title: "Privacy", note: "Who can find and add you", href: "#/me/privacy", testid: "me-privacy" }),
       ),
       h("div", { class: "cells" }, h("button", { type: "button", class: "cell cell--danger", testid: "logout", onclick: logOut }, h("span", { class: "cell-title" }, "Log Out"))),
     ],
