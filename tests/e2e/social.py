@@ -21,8 +21,6 @@ def api(server: Server, user: dict[str, Any], method: str, path: str, body: obje
 
 def make_friends(server: Server, a: dict[str, Any], b: dict[str, Any]) -> None:
     """A asks by handle, B accepts."""
-    req = api(
-        server, a, "POST", "/contacts/requests", {"to_user_id": b["id"], "source": "handle"}
-    )
+    req = api(server, a, "POST", "/contacts/requests", {"to_user_id": b["id"], "source": "handle"})
     if req["status"] == "pending":
         api(server, b, "POST", f"/contacts/requests/{req['id']}/accept", {})

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import NewContext, sign_in_api, wait_online
 from tests.e2e.harness import Server
-from tests.e2e.social import make_friends
+from tests.e2e.social import api, make_friends
 
 
 def send(page: Page, text: str) -> None:
@@ -24,9 +24,10 @@ def texts(page: Page) -> list[str]:
 
 
 def seqs(page: Page) -> list[int]:
-    return page.locator("[data-testid=messages] [data-seq]").evaluate_all(
+    found: list[int] = page.locator("[data-testid=messages] [data-seq]").evaluate_all(
         "els => els.map(e => Number(e.dataset.seq)).filter(Boolean)"
     )
+    return found
 
 
 def test_two_people_chat_offline_catch_up_and_recall(
@@ -75,7 +76,9 @@ def test_two_people_chat_offline_catch_up_and_recall(
     expect(a.get_by_test_id("typing")).to_have_text("")
     # Bob had the chat open, so it was read: Alice's device sees no unread either.
     b.get_by_test_id("back").click()
-    expect(b.locator("[data-testid^=chat-][data-kind=direct]")).to_have_attribute("data-unread", "0")
+    expect(b.locator("[data-testid^=chat-][data-kind=direct]")).to_have_attribute(
+        "data-unread", "0"
+    )
     b.locator("[data-testid^=chat-][data-kind=direct]").click()
     expect(b.get_by_test_id("msg-text").last).to_have_text("Hi Alice!")
 
@@ -104,6 +107,71 @@ def test_two_people_chat_offline_catch_up_and_recall(
     assert "three" not in texts(a)
     assert texts(b) == ["Hello Bob 👋", "Hi Alice!", "one", "two"]
     b.get_by_test_id("back").click()
-    expect(b.locator("[data-testid^=chat-][data-kind=direct]").get_by_test_id("chat-preview")).to_have_text(
-        "Alice Wang recalled a message"
+    expect(
+        b.locator("[data-testid^=chat-][data-kind=direct]").get_by_test_id("chat-preview")
+    ).to_have_text("Alice Wang recalled a message")
+
+
+def test_chat_list_pin_mute_delete_and_search(new_context: NewContext, server: Server) -> None:
+    me = server.create_user(display_name="Chen Jing")
+    friends = [server.create_user(display_name=n) for n in ("Amy Ma", "Zed Zhou")]
+    chat_ids = []
+    for f in friends:
+        make_friends(server, me, f)
+        chat = api(server, f, "POST", "/chats/direct", {"user_id": me["id"]})
+        api(
+            server,
+            f,
+            "POST",
+            f"/chats/{chat['id']}/messages",
+            {
+                "client_id": f"c{chat['id']}",
+                "kind": "text",
+                "text": f"jianbing from {f['display_name']}",
+            },
+        )
+        chat_ids.append(chat["id"])
+    amy, zed = chat_ids
+
+    page = new_context().new_page()
+    sign_in_api(page.context, me["handle"])
+    page.goto("/#/chats")
+    wait_online(page)
+    rows = page.locator("[data-testid=chat-list] > [data-chat-id]")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-chat-id", str(zed))  # newest first
+    expect(page.get_by_test_id("tab-badge-chats")).to_have_text("2")
+
+    # Pin Amy's chat: it moves to the top.
+    page.get_by_test_id(f"chat-{amy}").click(button="right")
+    page.get_by_test_id("chat-action-pin").click()
+    expect(rows.first).to_have_attribute("data-chat-id", str(amy))
+    expect(page.get_by_test_id(f"chat-{amy}")).to_have_attribute("data-pinned", "true")
+
+    # Mute Zed's: a dot instead of a count, and it no longer counts on the tab.
+    page.get_by_test_id(f"chat-{zed}").click(button="right")
+    page.get_by_test_id("chat-action-mute").click()
+    expect(page.get_by_test_id(f"chat-{zed}").get_by_test_id("chat-muted")).to_be_visible()
+    expect(page.get_by_test_id("tab-badge-chats")).to_have_text("1")
+
+    # Search my messages.
+    page.get_by_test_id("search").fill("jianbing")
+    page.get_by_test_id("search-messages").click()
+    expect(page.get_by_test_id("search-hit")).to_have_count(2)
+    page.get_by_test_id("back").click()
+
+    # Delete Zed's chat; a new message from him brings it back.
+    page.get_by_test_id(f"chat-{zed}").click(button="right")
+    page.get_by_test_id("chat-action-delete").click()
+    page.get_by_test_id("confirm-ok").click()
+    expect(page.get_by_test_id(f"chat-{zed}")).to_have_count(0)
+    api(
+        server,
+        friends[1],
+        "POST",
+        f"/chats/{zed}/messages",
+        {"client_id": "again", "kind": "text", "text": "still there?"},
+    )
+    expect(page.get_by_test_id(f"chat-{zed}").get_by_test_id("chat-preview")).to_have_text(
+        "still there?"
     )

@@ -74,9 +74,9 @@ def test_add_friend_by_scanning_a_qr_screenshot(
     expect(b.get_by_test_id("person-message")).to_be_visible()
     expect(b.get_by_test_id("person-name")).to_have_text("Alice (tea)")
     go(b, "#/contacts")
-    expect(b.get_by_test_id(f"friend-{alice['handle']}").get_by_test_id("friend-name")).to_have_text(
-        "Alice (tea)"
-    )
+    expect(
+        b.get_by_test_id(f"friend-{alice['handle']}").get_by_test_id("friend-name")
+    ).to_have_text("Alice (tea)")
     go(a, "#/contacts")
     expect(a.get_by_test_id(f"friend-{bob['handle']}").get_by_test_id("friend-name")).to_have_text(
         "Bob Li"

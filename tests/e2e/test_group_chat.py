@@ -80,7 +80,9 @@ def test_group_chat_mentions_rename_photo_and_voice(
     a.get_by_test_id("group-name-save").click()
     expect(a.get_by_test_id("info-name")).to_have_text("Weekend hikers")
     expect(b.get_by_test_id("screen-title")).to_have_text("Weekend hikers (3)")
-    expect(b.get_by_test_id("msg-system").last).to_contain_text('changed the group name to "Weekend hikers"')
+    expect(b.get_by_test_id("msg-system").last).to_contain_text(
+        'changed the group name to "Weekend hikers"'
+    )
 
     # A photo: the thumbnail shows on both sides; Bob opens it full screen.
     a.get_by_test_id("back").click()
