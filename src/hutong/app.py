@@ -152,6 +152,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         new_account_s=settings.action_limits_new_account_s,
         created_at=account_created,
     )
+    # Reports, decisions and appeals act on accounts; domains add their content as it lands
+    # (`moderation.sources.register("post", ...)`).
+    moderation.connect(accounts, sync_log, limits)
     qr.register("login", qrlogin.resolve)
     contacts = ContactsService(
         db,

@@ -55,9 +55,7 @@ def test_limits_are_parsed_and_bad_ones_refused() -> None:
             parse_limits(bad)
 
 
-def test_a_bad_setting_fails_at_start_up(
-    settings: Settings, clock: ManualClock
-) -> None:
+async def test_a_bad_setting_fails_at_start_up(settings: Settings) -> None:
     with pytest.raises(ValueError, match="bad rate limit"):
         build_container(settings.model_copy(update={"action_limits": {"post": "lots"}}))
 
@@ -81,9 +79,7 @@ async def test_over_the_limit_is_429_with_retry_after(
     await worker.limits.hit(other, "post")
 
 
-async def test_new_accounts_get_the_stricter_limits(
-    worker: Container, clock: ManualClock
-) -> None:
+async def test_new_accounts_get_the_stricter_limits(worker: Container, clock: ManualClock) -> None:
     uid = await new_user(worker, "newbie")
     assert await allowed(worker, uid, "post", 3) == 1
     assert await allowed(worker, uid, "report", 3) == 1

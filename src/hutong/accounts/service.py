@@ -55,6 +55,8 @@ class LoginPolicy:
 ContactPointHook = Callable[[UnitOfWork, int, dict[str, str | None]], Awaitable[None]]
 # Asked before `viewer` sees `target`'s profile (blocking lives in contacts); False hides it.
 ProfileGuard = Callable[[int, int], Awaitable[bool]]
+# Asked before a session opens for a user (bans live in moderation); raises to refuse.
+LoginGuard = Callable[[int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,16 @@ class AccountService:
         self.content = content
         self._contact_point_hooks: list[ContactPointHook] = []
         self._profile_guards: list[ProfileGuard] = []
+        self._login_guards: list[LoginGuard] = []
 
     def on_contact_points_changed(self, hook: ContactPointHook) -> None:
         self._contact_point_hooks.append(hook)
 
     def add_profile_guard(self, guard: ProfileGuard) -> None:
         self._profile_guards.append(guard)
+
+    def add_login_guard(self, guard: LoginGuard) -> None:
+        self._login_guards.append(guard)
 
     # -- registration and sign-in -------------------------------------------------------
 
@@ -201,6 +207,8 @@ class AccountService:
     async def _open_session(
         self, uow: UnitOfWork, user: User, kind: str, device_name: str, ip: str
     ) -> NewSession:
+        for guard in self._login_guards:
+            await guard(user.id)
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
         sess = Session(

@@ -17,11 +17,12 @@ A verdict is one of four outcomes, in increasing severity:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 
-from hutong.core.errors import HutongError
+from hutong.core.db import UnitOfWork
+from hutong.core.errors import HutongError, InvalidInput
 
 ContentKind = Literal[
     "handle",
@@ -30,6 +31,7 @@ ContentKind = Literal[
     "post",
     "comment",
     "message",
+    "group_message",
     "group_name",
     "group_announcement",
     "miniapp_name",
@@ -95,5 +97,72 @@ class ContentPolicy(Protocol):
     """Implemented by moderation; passed by `app.py` to every domain that stores user text."""
 
     async def check(self, kind: ContentKind, text: str, *, author_id: int) -> Verdict:
-        """Decide about `text` written by `author_id` for a place of `kind`."""
+        """Decide about `text` written by `author_id` for a place of `kind`.
+
+        Also refuses (block, category `muted` or `banned`) authors under a sanction.
+        """
         ...
+
+    async def hold(
+        self, uow: UnitOfWork, kind: str, ref: str, *, author_id: int, verdict: Verdict
+    ) -> None:
+        """Queue content a domain stored unpublished after a review verdict, in its own
+        transaction; a moderator's approval calls its source's `release(ref)`."""
+        ...
+
+
+# -- content other domains own, for reports and moderators' decisions ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContentItem:
+    """A piece of content as a given viewer sees it (a reporter's copy)."""
+
+    author_id: int
+    text: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class ContentSource(Protocol):
+    """What a domain offers moderation about one kind of its content (posts, messages…)."""
+
+    async def resolve(self, viewer_id: int, ref: str) -> ContentItem | None:
+        """The item `ref` as `viewer_id` sees it; None if it does not exist or they cannot."""
+        ...
+
+    async def remove(self, ref: str, reason: str) -> None:
+        """Take the item down (a moderator decided); idempotent."""
+        ...
+
+    async def release(self, ref: str) -> None:
+        """Publish an item held for review (a moderator approved it); idempotent."""
+        ...
+
+
+class UnsupportedContent(InvalidInput):
+    code = "unsupported-content"
+    title = "This kind of content cannot be reported here"
+
+
+class ContentSources:
+    """Registry of `ContentSource`s by kind, filled by `app.py` as domains land."""
+
+    def __init__(self) -> None:
+        self._sources: dict[str, ContentSource] = {}
+
+    def register(self, kind: str, source: ContentSource) -> None:
+        if kind in self._sources:
+            raise ValueError(f"a content source for {kind!r} is already registered")
+        self._sources[kind] = source
+
+    def get(self, kind: str) -> ContentSource:
+        source = self._sources.get(kind)
+        if source is None:
+            raise UnsupportedContent(
+                f"Reports of {kind!r} are not available.", fields={"kind": "not supported"}
+            )
+        return source
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(self._sources)

@@ -102,3 +102,130 @@ class ListsStatus(BaseModel):
     allow: int
     skipped: int
     loaded_at: dt.datetime | None
+
+
+# -- reports, the queue and decisions ----------------------------------------------------
+
+ReportKind = Literal["user", "post", "comment", "message", "miniapp"]
+Decision = Literal["approve", "remove", "warn", "mute", "ban"]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ReportIn(Strict):
+    kind: ReportKind
+    ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    reason: Category = Field(description="a slug such as spam, abuse, fraud")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class ReportOut(BaseModel):
+    id: int
+    case_id: int
+    kind: str
+    ref: str
+    reason: str
+    created_at: dt.datetime
+
+
+class ReportDetail(BaseModel):
+    id: int
+    reporter_id: int
+    reason: str
+    note: str
+    snapshot: dict[str, object]
+    created_at: dt.datetime
+
+
+class CaseOut(BaseModel):
+    id: int
+    kind: str
+    ref: str
+    source: str
+    subject_user_id: int | None
+    category: str
+    snapshot: dict[str, object]
+    report_count: int
+    status: str
+    claimed_by: int | None
+    decision: str
+    decision_reason: str
+    decided_by: int | None
+    decided_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class CaseDetail(CaseOut):
+    reports: list[ReportDetail]
+    subject_sanctions: list[SanctionOut]
+
+
+class CasePage(BaseModel):
+    cases: list[CaseOut]
+    next_cursor: int | None
+
+
+class DecisionIn(Strict):
+    decision: Decision
+    reason: Reason
+    days: Annotated[int, Field(ge=1, le=3650)] | None = Field(None, description="mute only")
+    category: Category | None = Field(None, description="the rule broken; the case's by default")
+
+
+class SanctionOut(BaseModel):
+    id: int
+    user_id: int
+    kind: str
+    case_id: int | None
+    category: str
+    reason: str
+    created_at: dt.datetime
+    ends_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    appeal_until: dt.datetime
+    appeal_status: str | None
+
+
+class AppealIn(Strict):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class AppealOut(BaseModel):
+    id: int
+    sanction_id: int
+    user_id: int
+    text: str
+    status: str
+    decided_by: int | None
+    decided_at: dt.datetime | None
+    decision_reason: str
+    created_at: dt.datetime
+    sanction: SanctionOut
+
+
+class AppealDecisionIn(Strict):
+    grant: bool
+    reason: Reason
+
+
+class TransparencyRow(BaseModel):
+    action: str
+    category: str
+    count: int
+
+
+class TransparencyMonth(BaseModel):
+    month: str
+    rows: list[TransparencyRow]
+
+
+class AuditOut(BaseModel):
+    id: int
+    actor_id: int | None
+    action: str
+    category: str
+    subject_user_id: int | None
+    target_kind: str
+    target_id: str
+    reason: str
+    detail: dict[str, object]
+    created_at: dt.datetime
