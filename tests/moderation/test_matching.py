@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from hutong.moderation import normalise as normalise_module
 from hutong.moderation.matching import Action, InvalidTerm, Matcher, Rule, normalise_term
 from hutong.moderation.normalise import (
     MARK,
@@ -215,3 +216,28 @@ def test_stored_terms_that_no_longer_normalise_are_skipped_not_fatal() -> None:
     assert [s.rule.id for s in m.skipped] == [1]
     assert m.rule_count == 1
     assert m.scan("casino").action is Action.BLOCK
+
+
+def _reference(text: str) -> str:
+    """The definition the fast path must equal: astral characters folded, then the table."""
+    tables = normalise_module._tables()
+    return normalise_module._ASTRAL.sub(normalise_module._fold_astral, text).translate(tables.folds)
+
+
+def test_the_fast_path_equals_the_fold_table_for_every_character() -> None:
+    for code in range(0x10000):
+        ch = chr(code)
+        assert normalise_marked(ch) == _reference(ch), hex(code)
+        assert normalise_marked(f"A{ch}b，") == _reference(f"A{ch}b，"), hex(code)
+
+
+def test_the_fast_path_equals_the_fold_table_on_mixed_text() -> None:
+    rng = random.Random(9)
+    pools = [(0x20, 0x7F), (0x20, 0x7F), (0x4E00, 0x9FA5), (0x3000, 0x303F), (0xFF00, 0xFFEF)]
+    pools += [(0x1F300, 0x1F6FF), (0x1D400, 0x1D7FF), (0xC0, 0x17F), (0x200B, 0x200F)]
+    for _ in range(5000):
+        n = rng.randint(0, 60)
+        text = "".join(chr(rng.randint(*rng.choice(pools))) for _ in range(n))
+        assert normalise_marked(text) == _reference(text), repr(text)
+    for post in clean_posts() + [e.text for e in evasions()]:
+        assert normalise_marked(post) == _reference(post)
