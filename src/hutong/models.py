@@ -4,6 +4,7 @@ from hutong.accounts import models as accounts_models
 from hutong.chat import models as chat_models
 from hutong.contacts import models as contacts_models
 from hutong.core.db import Base
+from hutong.microblog import models as microblog_models
 from hutong.moderation import models as moderation_models
 from hutong.realtime import models as realtime_models
 
@@ -14,6 +15,7 @@ __all__ = [
     "chat_models",
     "contacts_models",
     "metadata",
+    "microblog_models",
     "moderation_models",
     "realtime_models",
 ]
