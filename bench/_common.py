@@ -8,12 +8,14 @@ two-core machine they do not fight over one core.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -55,7 +57,7 @@ GENEROUS_THROTTLES = {
 def ensure_venv() -> None:
     """Re-run this script under the project's virtualenv if started with another Python."""
     if VENV_PY.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
-        os.execv(str(VENV_PY), [str(VENV_PY), *sys.argv])
+        os.execv(str(VENV_PY), [str(VENV_PY), *sys.argv])  # noqa: S606 -- our own venv
 
 
 def note(msg: str) -> None:
@@ -186,7 +188,7 @@ def wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
                 + server.log_path.read_text(errors="replace")[-4000:]
             )
         try:
-            with urllib.request.urlopen(server.base + path, timeout=2) as r:
+            with urllib.request.urlopen(server.base + path, timeout=2) as r:  # noqa: S310
                 if r.status == 200:
                     return
         except Exception as exc:
@@ -195,16 +197,69 @@ def wait_ready(server: Server, path: str, timeout: float = 60.0) -> None:
     raise TimeoutError(f"{server.name} not ready at {path}: {last!r}")
 
 
-def start_hutong(extra_env: dict[str, str] | None = None, name: str = "hutong") -> Server:
-    """`hutong serve` on a free port with a fresh data dir (SQLite), pinned to CPU 0."""
+_exported: dict[str, Path] = {}
+
+
+def export_head() -> Path:
+    """The committed HEAD, exported once per process to a temporary directory.
+
+    Benchmarks measure HEAD by default, so that the reported commit is exactly what ran, and a
+    colleague's half-finished edit in the working tree cannot break or skew the run.
+    """
+    if "head" not in _exported:
+        dest = Path(tempfile.mkdtemp(prefix="hutong-bench-head-"))
+        atexit.register(shutil.rmtree, dest, ignore_errors=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        _exported["head"] = dest
+    return _exported["head"]
+
+
+def source_root(worktree: bool) -> Path | None:
+    """Where the measured Hutong's code comes from: None means the working tree."""
+    if worktree:
+        return None
+    src = export_head()
+    env = {**os.environ, "PYTHONPATH": str(src / "src")}
+    found = subprocess.run(
+        [str(VENV_PY), "-c", "import hutong; print(hutong.__file__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not found.startswith(str(src)):
+        raise RuntimeError(f"PYTHONPATH={src / 'src'} still imports hutong from {found}")
+    return src
+
+
+def describe_source(src: Path | None) -> dict[str, Any]:
+    if src is None:
+        return {"tree": "working tree", "path": str(ROOT / "src"), **git_commit()}
+    return {"tree": "HEAD (git archive)", "commit": git_commit()["commit"]}
+
+
+def start_hutong(
+    extra_env: dict[str, str] | None = None, name: str = "hutong", src: Path | None = None
+) -> Server:
+    """`hutong serve` on a free port with a fresh data dir (SQLite), pinned to CPU 0.
+
+    `src` is a checkout (e.g. `export_head()`) whose `src/` is imported instead of the working
+    tree that the virtualenv's editable install points at.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="hutong-bench-"))
     port = free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("HUTONG_")
     }  # nothing leaks in from the caller's shell
+    if src is not None:
+        # Ahead of the editable install's path entry, so `hutong` is imported from `src`.
+        env["PYTHONPATH"] = str(src / "src")
     env.update(
         HUTONG_DATA_DIR=str(tmp / "data"),
-        HUTONG_PASSWORD_PROFILE="test",
+        HUTONG_PASSWORD_PROFILE="test",  # noqa: S106 -- a hashing profile, not a password
         HUTONG_LOG_LEVEL="WARNING",
         **GENEROUS_THROTTLES,
     )
@@ -309,6 +364,77 @@ def parse_wrk(out: str) -> dict[str, Any]:
     return res
 
 
+def _busy_ticks() -> int:
+    """CPU ticks spent busy (not idle or iowait) by the whole machine so far."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]
+
+
+def _proc_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def wait_for_quiet(max_busy_pct: float = 15.0, max_wait_s: float = 20.0) -> bool:
+    """Wait (up to `max_wait_s`) for a second in which the whole machine was busy for less
+    than `max_busy_pct` of one core; whether it came. Call it while our own server is idle."""
+    hz = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + max_wait_s
+    waited = False
+    while True:
+        before, t0 = _busy_ticks(), time.monotonic()
+        time.sleep(1.0)
+        busy_pct = 100 * (_busy_ticks() - before) / hz / (time.monotonic() - t0)
+        if busy_pct < max_busy_pct:
+            return True
+        if time.monotonic() > deadline:
+            note(f"machine still busy ({busy_pct:.0f}% of a core); measuring anyway")
+            return False
+        if not waited:
+            note(f"machine busy ({busy_pct:.0f}% of a core); waiting for quiet")
+            waited = True
+
+
+class CpuWatch:
+    """CPU used between start and `stop()` by the server, by this process and its waited
+    children (the client), and by everything else on the machine (`foreign_cpu_pct`, as % of
+    one core: if it is not near 0, something else competed and the figures are low)."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.hz = os.sysconf("SC_CLK_TCK")
+        self.busy0 = _busy_ticks()
+        self.srv0 = _proc_ticks(server_pid) if server_pid else 0
+        self.client0 = self._client_s()
+        self.t0 = time.monotonic()
+
+    @staticmethod
+    def _client_s() -> float:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def stop(self) -> dict[str, float | None]:
+        wall = time.monotonic() - self.t0
+        client_s = self._client_s() - self.client0
+        if not self.server_pid:
+            return {
+                "server_cpu_pct": None,
+                "client_cpu_pct": round(100 * client_s / wall, 1),
+                "foreign_cpu_pct": None,
+            }
+        server_s = (_proc_ticks(self.server_pid) - self.srv0) / self.hz
+        foreign = (_busy_ticks() - self.busy0) / self.hz - client_s - server_s
+        return {
+            "server_cpu_pct": round(100 * server_s / wall, 1),
+            "client_cpu_pct": round(100 * client_s / wall, 1),
+            "foreign_cpu_pct": round(max(0.0, 100 * foreign / wall), 1),
+        }
+
+
 def run_wrk(
     wrk: str,
     url: str,
@@ -316,17 +442,25 @@ def run_wrk(
     seconds: float,
     connections: int = 32,
     headers: dict[str, str] | None = None,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
+    """One wrk run: wrk's figures plus the `CpuWatch` shares during it."""
     cmd = [wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "5s"]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
+    watch = CpuWatch(server_pid)
     out = subprocess.run(
         pinned([*cmd, url], CLIENT_CPU), capture_output=True, text=True, check=True
     ).stdout
+    cpu = watch.stop()
     res = parse_wrk(out)
     if "rps" not in res:
         raise RuntimeError(f"could not parse wrk output:\n{out}")
-    return res
+    if cpu["server_cpu_pct"] is not None and res.get("requests"):
+        # Server CPU per request: unlike rps, hardly moved by other load on the machine.
+        cpu_s = cpu["server_cpu_pct"] / 100 * res["duration_ms"] / 1000
+        res["server_cpu_us_per_req"] = round(cpu_s * 1e6 / res["requests"], 1)
+    return {**res, **cpu}
 
 
 # -- a small keep-alive HTTP/1.1 client (setup, and load where wrk cannot be used) ------------
@@ -389,7 +523,7 @@ async def register_users(
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(n):
         queue.put_nowait(i)
-    password = "bench-password-1"
+    password = "bench-password-1"  # noqa: S105 -- throwaway benchmark users
 
     async def worker() -> None:
         conn = await HttpConn.open("127.0.0.1", port)

@@ -10,6 +10,7 @@ received all of its events. Also checks that each socket saw its sequence number
 no gap or duplicate.
 
 Hutong (`hutong serve`, SQLite, one worker) is pinned to CPU 0; this client runs on CPU 1.
+Measures the committed HEAD (exported to a temporary directory) unless `--worktree` is given.
 Prints one JSON object.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 
 class Socket:
@@ -43,6 +44,13 @@ class Socket:
         self.other_kinds = 0
         self.latencies: list[float] = []
         self.last_at = 0.0
+
+    def reset(self, expected: int) -> None:
+        """Count afresh, towards `expected` further events (keeps checking the order)."""
+        self.expected = expected
+        self.events = 0
+        self.latencies = []
+        self.done = asyncio.Event()
 
     async def run(self, ws: Any) -> None:
         async for raw in ws:
@@ -76,7 +84,12 @@ def _pct(values: list[float], p: float) -> float:
 
 
 async def run_sync(
-    port: int, *, users: int = 100, events_per_user: int = 50, concurrency: int = 32
+    port: int,
+    *,
+    users: int = 100,
+    events_per_user: int = 50,
+    concurrency: int = 32,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
     """Drive one running Hutong; answers the figures (events/s delivered, produced/s, ...)."""
     from websockets.asyncio.client import connect
@@ -95,44 +108,64 @@ async def run_sync(
         )
         opened.append((ws, asyncio.create_task(sockets[i].run(ws))))
     await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in sockets)), 60)
-    c.note(f"sync: {users} sockets ready; producing {users * events_per_user} events")
+    c.note(f"sync: {users} sockets ready")
 
-    jobs: asyncio.Queue[tuple[int, int]] = asyncio.Queue()
-    for r in range(events_per_user):
-        for u in range(users):
-            jobs.put_nowait((u, r))
-    produced = 0
-    failed = 0
-    request_latencies: list[float] = []
+    async def produce(rounds: int, tag: str) -> tuple[int, int, list[float]]:
+        """`rounds` PATCHes per user over `concurrency` connections: (ok, failed, latencies)."""
+        jobs: asyncio.Queue[tuple[int, int]] = asyncio.Queue()
+        for r in range(rounds):
+            for u in range(users):
+                jobs.put_nowait((u, r))
+        ok = failed = 0
+        latencies: list[float] = []
 
-    async def producer() -> None:
-        nonlocal produced, failed
-        conn = await c.HttpConn.open("127.0.0.1", port)
+        async def producer() -> None:
+            nonlocal ok, failed
+            conn = await c.HttpConn.open("127.0.0.1", port)
+            try:
+                while not jobs.empty():
+                    u, r = jobs.get_nowait()
+                    bio = f"bench {tag} {r}"
+                    req = conn.build("PATCH", "/me", {"bio": bio}, tokens[u])
+                    t = time.perf_counter()
+                    sent_at[(u, bio)] = t
+                    status, _ = await conn.send_raw(req)
+                    latencies.append(time.perf_counter() - t)
+                    if 200 <= status < 300:
+                        ok += 1
+                    else:
+                        failed += 1
+            finally:
+                await conn.close()
+
+        await asyncio.gather(*(producer() for _ in range(min(concurrency, jobs.qsize()))))
+        return ok, failed, latencies
+
+    async def delivered_all() -> bool:
         try:
-            while not jobs.empty():
-                u, r = jobs.get_nowait()
-                bio = f"bench round {r}"
-                req = conn.build("PATCH", "/me", {"bio": bio}, tokens[u])
-                t = time.perf_counter()
-                sent_at[(u, bio)] = t
-                status, _ = await conn.send_raw(req)
-                request_latencies.append(time.perf_counter() - t)
-                if 200 <= status < 300:
-                    produced += 1
-                else:
-                    failed += 1
-        finally:
-            await conn.close()
+            await asyncio.wait_for(asyncio.gather(*(s.done.wait() for s in sockets)), 60)
+        except TimeoutError:
+            return False
+        return True
 
+    # Warm-up: one event per user, so first-use costs (statement compilation, imports) and
+    # the sockets' first frames are not in the measurement.
+    for sock in sockets:
+        sock.reset(1)
+    await produce(1, "warm-up")
+    await delivered_all()
+    for sock in sockets:
+        sock.reset(events_per_user)
+    sent_at.clear()
+    c.note(f"sync: producing {users * events_per_user} events")
+
+    load = c.CpuWatch(server_pid)
     t0 = time.perf_counter()
-    await asyncio.gather(*(producer() for _ in range(concurrency)))
+    produced, failed, request_latencies = await produce(events_per_user, "round")
     t_produced = time.perf_counter()
-    timed_out = False
-    try:
-        await asyncio.wait_for(asyncio.gather(*(s.done.wait() for s in sockets)), 60)
-    except TimeoutError:
-        timed_out = True
+    timed_out = not await delivered_all()
     t_end = max((s.last_at for s in sockets), default=t0)
+    cpu = load.stop()
     for ws, task in opened:
         await ws.close()
         task.cancel()
@@ -153,6 +186,9 @@ async def run_sync(
         "sync_delivery_latency_p99_ms": round(_pct(latencies, 99) * 1000, 2),
         "sync_patch_latency_p50_ms": round(_pct(request_latencies, 50) * 1000, 2),
         "sync_patch_latency_p99_ms": round(_pct(request_latencies, 99) * 1000, 2),
+        "sync_server_cpu_pct": cpu["server_cpu_pct"],
+        "sync_client_cpu_pct": cpu["client_cpu_pct"],
+        "sync_foreign_cpu_pct": cpu["foreign_cpu_pct"],
     }
 
 
@@ -174,14 +210,22 @@ def main() -> None:
     p.add_argument("--users", type=int, default=100)
     p.add_argument("--events-per-user", type=int, default=50)
     p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument(
+        "--worktree",
+        action="store_true",
+        help="measure the working tree instead of HEAD",
+    )
     args = p.parse_args()
+    src = c.source_root(args.worktree)
     pin_client()
     import uvloop
 
-    with c.running(c.start_hutong(name="hutong-sync")) as server:
+    with c.running(c.start_hutong(name="hutong-sync", src=src)) as server:
+        c.wait_for_quiet()
         results = uvloop.run(
             run_sync(
                 server.port,
+                server_pid=server.pid,
                 users=args.users,
                 events_per_user=args.events_per_user,
                 concurrency=args.concurrency,
@@ -191,6 +235,7 @@ def main() -> None:
         c.report(
             "sync_fanout",
             results,
+            source=c.describe_source(src),
             units=SYNC_UNITS,
             config={
                 "users": args.users,
