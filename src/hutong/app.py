@@ -244,17 +244,20 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
         version=__version__,
         description="Chat, contacts, wallet, red envelopes, mini-programs and a microblog.",
         lifespan=lifespan,
+        # FastAPI's built-in tracing probes cost ~10 µs a request; Hutong exports Prometheus.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     for name, value in vars(container).items():
         setattr(app.state, name, value)
     app.state.container = container
     install_error_handlers(app)
-    app.include_router(platform_router)
+    # Hot routers first: routing tries each route in order, about a microsecond apiece.
     app.include_router(accounts_router)
-    app.include_router(contacts_router)
-    app.include_router(chat_router)
-    app.include_router(moderation_router)
     app.include_router(realtime_router)
+    app.include_router(chat_router)
+    app.include_router(contacts_router)
+    app.include_router(moderation_router)
+    app.include_router(platform_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")
     app.add_middleware(

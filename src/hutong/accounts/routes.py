@@ -32,17 +32,17 @@ router = APIRouter(tags=["accounts"])
 CurrentUser = Annotated[Principal, Depends(require_principal)]
 
 
-def accounts(conn: HTTPConnection) -> AccountService:
+async def accounts(conn: HTTPConnection) -> AccountService:
     svc: AccountService = conn.app.state.accounts
     return svc
 
 
-def qrlogins(conn: HTTPConnection) -> QrLoginService:
+async def qrlogins(conn: HTTPConnection) -> QrLoginService:
     svc: QrLoginService = conn.app.state.qrlogin
     return svc
 
 
-def authenticator(conn: HTTPConnection) -> SessionAuthenticator:
+async def authenticator(conn: HTTPConnection) -> SessionAuthenticator:
     auth: SessionAuthenticator = conn.app.state.authenticator
     return auth
 
@@ -163,12 +163,13 @@ async def logout(principal: CurrentUser, svc: Accounts, response: Response) -> R
 
 
 @router.get("/me", response_model=Me)
-async def me(request: Request, auth: Auth) -> Me:
-    """The signed-in user's own profile (served from the session cache)."""
+async def me(request: Request) -> Response:
+    """The signed-in user's own profile (served from the session cache, pre-serialised)."""
+    auth: SessionAuthenticator = request.app.state.authenticator
     entry = await auth.lookup(request)
     if entry is None:
         raise Unauthenticated("Sign in to continue.")
-    return entry.me
+    return Response(entry.me_json or entry.me.model_dump_json(), media_type="application/json")
 
 
 @router.patch("/me", response_model=Me)

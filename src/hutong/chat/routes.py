@@ -35,17 +35,17 @@ router = APIRouter(tags=["chat"])
 CurrentUser = Annotated[Principal, Depends(require_principal)]
 
 
-def _chats(conn: HTTPConnection) -> ChatService:
+async def _chats(conn: HTTPConnection) -> ChatService:
     svc: ChatService = conn.app.state.chats
     return svc
 
 
-def _groups(conn: HTTPConnection) -> GroupService:
+async def _groups(conn: HTTPConnection) -> GroupService:
     svc: GroupService = conn.app.state.groups
     return svc
 
 
-def _media(conn: HTTPConnection) -> ChatMediaService:
+async def _media(conn: HTTPConnection) -> ChatMediaService:
     svc: ChatMediaService = conn.app.state.chat_media
     return svc
 

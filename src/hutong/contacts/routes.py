@@ -45,7 +45,7 @@ router = APIRouter(prefix="/contacts", tags=["contacts"])
 CurrentUser = Annotated[Principal, Depends(require_principal)]
 
 
-def contacts(conn: HTTPConnection) -> ContactsService:
+async def contacts(conn: HTTPConnection) -> ContactsService:
     svc: ContactsService = conn.app.state.contacts
     return svc
 

@@ -6,9 +6,9 @@ the authenticated hot path, and must cost microseconds.
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -153,15 +153,24 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self._limit(scope["path"]) if self.overrides else self.max_bytes
+        declared: int | None = None
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
-                    too_big = int(value) > limit
+                    declared = int(value)
                 except ValueError:
-                    too_big = False
-                if too_big:
-                    await self._reject(scope, receive, send, limit)
-                    return
+                    declared = None
+            elif name == b"transfer-encoding":
+                chunked = True
+        if declared is not None and declared > limit:
+            await self._reject(scope, receive, send, limit)
+            return
+        if not chunked:
+            # A declared length within the limit (the server holds the client to it) or no
+            # body at all: nothing to count, so the hot path pays nothing.
+            await self.app(scope, receive, send)
+            return
         seen = 0
         started = False
 
@@ -206,6 +215,7 @@ class RequestContextMiddleware:
         self.app = app
         self.metrics = metrics
         self.access_log = access_log
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -216,7 +226,7 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 request_id = value.decode("latin-1")[:64]
                 break
-        request_id = request_id or uuid.uuid4().hex
+        request_id = request_id or os.urandom(16).hex()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         start = time.perf_counter()
         status = 500
@@ -235,8 +245,17 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - start
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
-            self.metrics.latency.labels(template).observe(elapsed)
+            key = (scope["method"], template, status)
+            children = self._children.get(key)
+            if children is None:
+                # Resolving label children costs more than the observation; keep them.
+                children = (
+                    self.metrics.requests.labels(scope["method"], template, str(status)),
+                    self.metrics.latency.labels(template),
+                )
+                self._children[key] = children
+            children[0].inc()
+            children[1].observe(elapsed)
             if self.access_log:
                 log.info(
                     "request",

@@ -66,7 +66,7 @@ async def media(media_id: str, request: Request) -> Response:
     )
 
 
-def _registry(conn: HTTPConnection) -> QrRegistry:
+async def _registry(conn: HTTPConnection) -> QrRegistry:
     reg: QrRegistry = conn.app.state.qr
     return reg
 

@@ -50,7 +50,7 @@ async def require_staff(principal: Annotated[Principal, Depends(require_principa
     return principal
 
 
-def moderation(conn: HTTPConnection) -> Moderation:
+async def moderation(conn: HTTPConnection) -> Moderation:
     mod: Moderation = conn.app.state.moderation
     return mod
 

@@ -29,7 +29,7 @@ class SyncOut(BaseModel):
     has_more: bool
 
 
-def _log(request: Request) -> SyncLog:
+async def _log(request: Request) -> SyncLog:
     log: SyncLog = request.app.state.sync_log
     return log
 
