@@ -137,3 +137,18 @@ async def test_recalled_file_is_no_longer_served(api: Api) -> None:
     r = await api.client.post(f"/chats/{chat}/messages/{seq}/recall", headers=alice.headers)
     assert r.status_code == 200
     assert (await api.client.get(str(media["url"]), headers=bob.headers)).status_code == 404
+
+
+async def test_browser_voice_notes_in_webm_are_accepted(api: Api) -> None:
+    """Chromium's MediaRecorder writes audio-only WebM, which sniffs as video/webm."""
+    alice, bob = await friends(api, 2)
+    chat = await direct(api, alice, bob)
+    ebml = bytes.fromhex("1a45dfa3") + b"\x9f\x42\x86\x81\x01\x42\x82\x84webm" + b"\x00" * 64
+    media = await _upload(api, alice, chat, "voice.webm", ebml)
+    assert media["mime"] == "video/webm"
+    r = await api.client.post(
+        f"/chats/{chat}/messages",
+        headers=alice.headers,
+        json={"client_id": cid(), "kind": "voice", "media_id": media["media_id"], "duration_s": 3},
+    )
+    assert r.status_code == 201, r.text

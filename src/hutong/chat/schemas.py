@@ -14,7 +14,14 @@ MediaId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 SendKind = Literal["text", "image", "voice", "video", "file", "location", "sticker", "card"]
 # Kinds only the server writes: notices, and the money/app kinds whose domains send them.
 SERVER_KINDS = frozenset({"system", "red_envelope", "transfer", "miniapp_card"})
-MEDIA_KINDS = {"image": "image/", "voice": "audio/", "video": "video/", "file": ""}
+# The MIME prefixes each media kind accepts. Browsers record voice as audio-only WebM/Ogg,
+# which magic-byte sniffing cannot tell from video, so voice accepts those containers too.
+MEDIA_KINDS: dict[str, tuple[str, ...]] = {
+    "image": ("image/",),
+    "voice": ("audio/", "video/webm", "video/ogg", "application/ogg"),
+    "video": ("video/",),
+    "file": ("",),
+}
 
 
 class Strict(BaseModel):

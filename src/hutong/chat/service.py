@@ -226,7 +226,7 @@ class ChatService:
             raise InvalidInput(
                 "That file was not uploaded to this chat.", fields={"media_id": "unknown"}
             )
-        if not media.mime.startswith(MEDIA_KINDS[kind]):
+        if not media.mime.startswith(MEDIA_KINDS[kind]):  # str.startswith takes a tuple
             raise InvalidInput(
                 f"A {kind} message needs a {kind} file, not {media.mime}.",
                 fields={"media_id": "wrong type"},
