@@ -90,7 +90,8 @@ async def test_reports_join_one_case_and_bad_reports_change_nothing(
         (await report(api, a, "1", kind_="planet"), 422, "invalid-input"),
     ]:
         assert (bad.status_code, kind(bad)) == (status, problem), bad.text
-    assert (await report(api, c, str(b.id), reason="spam")).json()["case_id"] == case_id
+    joined = await report(api, c, f"00{b.id}", reason="spam")  # the same user, however written
+    assert (joined.json()["case_id"], joined.json()["ref"]) == (case_id, str(b.id))
     cases = await queue(api, moderator)
     assert [(x["id"], x["report_count"], x["subject_user_id"]) for x in cases] == [
         (case_id, 2, b.id)

@@ -95,7 +95,9 @@ class CaseService:
     async def report(self, reporter_id: int, body: ReportIn) -> ReportOut:
         """Report an item the reporter can see; their copy is attached to the case."""
         source = self.sources.get(body.kind)
-        item = await source.resolve(reporter_id, body.ref)
+        # One case per user however their id is written ("007" is user 7).
+        ref = str(int(body.ref)) if body.kind == "user" and body.ref.isdigit() else body.ref
+        item = await source.resolve(reporter_id, ref)
         if item is None:
             raise NotFound("Nothing to report there, or you cannot see it.")
         if item.author_id == reporter_id:
@@ -108,13 +110,13 @@ class CaseService:
                 await self._serialise_reports(uow)
                 case = await uow.session.scalar(
                     select(Case).where(
-                        Case.kind == body.kind, Case.ref == body.ref, Case.status.in_(OPEN)
+                        Case.kind == body.kind, Case.ref == ref, Case.status.in_(OPEN)
                     )
                 )
                 if case is None:
                     case = Case(
                         kind=body.kind,
-                        ref=body.ref,
+                        ref=ref,
                         source="report",
                         subject_user_id=item.author_id,
                         category=body.reason,
@@ -145,13 +147,13 @@ class CaseService:
                     category=body.reason,
                     subject_user_id=item.author_id,
                     target_kind=body.kind,
-                    target_id=body.ref,
+                    target_id=ref,
                 )
                 return ReportOut(
                     id=row.id,
                     case_id=case.id,
                     kind=body.kind,
-                    ref=body.ref,
+                    ref=ref,
                     reason=body.reason,
                     created_at=now,
                 )
