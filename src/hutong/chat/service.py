@@ -34,6 +34,7 @@ from hutong.chat.store import (
     require_active,
 )
 from hutong.core.auth import Principal
+from hutong.core.content import ContentKind
 from hutong.core.errors import Conflict, Expired, Forbidden, InvalidInput, NotFound
 from hutong.realtime import Presence
 
@@ -122,7 +123,7 @@ class ChatService:
                 member = await require_active(s, chat_id, me)
                 chat = await get_chat(s, chat_id)
                 await self.check_may_send(s, chat, member)
-                body = await self.check_body(s, chat_id, data, me)
+                body = await self.check_body(s, chat_id, data, me, group=chat.kind == "group")
                 mentions = await self.check_mentions(s, chat, member, data)
                 sent = await append(
                     self.deps,
@@ -190,7 +191,7 @@ class ChatService:
             raise Forbidden("Only the owner and admins can speak while the group is muted.")
 
     async def check_body(
-        self, s: AsyncSession, chat_id: int, data: SendIn, author: int
+        self, s: AsyncSession, chat_id: int, data: SendIn, author: int, *, group: bool = False
     ) -> dict[str, Any]:
         """The stored body for one kind, with every field that kind requires."""
         kind = data.kind
@@ -200,7 +201,9 @@ class ChatService:
             text = (data.text or "").strip()
             if not text:
                 raise InvalidInput("A text message needs text.", fields={"text": "empty"})
-            return {"text": await moderated(self.deps, "message", text, author, "text")}
+            # Group messages are their own kind: a muted user may still talk in direct chats.
+            kind_: ContentKind = "group_message" if group else "message"
+            return {"text": await moderated(self.deps, kind_, text, author, "text")}
         if kind == "location":
             if data.lat is None or data.lng is None:
                 raise InvalidInput("A location needs lat and lng.", fields={"lat": "required"})
