@@ -168,3 +168,26 @@ async def test_group_members_must_be_friends_of_the_inviter(api: Api) -> None:
     )
     assert r.status_code == 403
     assert (await api.client.get("/chats", headers=a.headers)).json() == []
+
+
+async def test_group_photo_is_set_by_owner_and_admins_only(api: Api) -> None:
+    import io
+
+    from PIL import Image
+
+    owner = await api.register()
+    [a] = await _friends_of(api, owner, 1)
+    chat = await group(api, owner, [a])
+    buf = io.BytesIO()
+    Image.new("RGB", (600, 400), (10, 160, 90)).save(buf, "PNG")
+    files = {"file": ("g.png", buf.getvalue(), "image/png")}
+    r = await api.client.put(f"/chats/{chat}/avatar", headers=a.headers, files=files)
+    assert r.status_code == 403
+    r = await api.client.put(f"/chats/{chat}/avatar", headers=owner.headers, files=files)
+    assert r.status_code == 200, r.text
+    url = r.json()["avatar_url"]
+    assert (await api.client.get(url)).headers["content-type"] == "image/jpeg"
+    assert (await api.client.get(f"/chats/{chat}", headers=a.headers)).json()["avatar_url"] == url
+    bad = {"file": ("g.png", b"not an image", "image/png")}
+    r = await api.client.put(f"/chats/{chat}/avatar", headers=owner.headers, files=bad)
+    assert r.status_code == 415

@@ -399,6 +399,29 @@ class GroupService:
                 admin=admin,
             )
 
+    async def set_avatar(self, me: int, chat_id: int, data: bytes, max_bytes: int) -> ChatOut:
+        """Owner and admins set the group photo (stored as a square-fitting thumbnail)."""
+        async with self.db.read() as s:
+            chat = await get_chat(s, chat_id)
+            self._require_group(chat)
+            self._require_role(await require_active(s, chat_id, me), "owner", "admin")
+        stored = await self.deps.media.put_image(data, max_bytes=max_bytes, thumb_side=256)
+        async with self.db.write() as uow:
+            chat = await get_chat(uow.session, chat_id, lock=True)
+            self._require_role(await require_active(uow.session, chat_id, me), "owner", "admin")
+            chat.avatar_id = stored.thumb_id
+            await uow.session.flush()
+            await self._notice(
+                uow,
+                chat_id,
+                "avatar",
+                me,
+                [],
+                f"{await self._names([me])} changed the group photo",
+                avatar_url=f"/media/{stored.thumb_id}",
+            )
+        return await self.chats.chat(me, chat_id)
+
     async def update(self, me: int, chat_id: int, data: GroupPatchIn) -> ChatOut:
         """Anyone renames; owner and admins set the announcement and mute everyone."""
         if data.name:

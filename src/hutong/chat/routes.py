@@ -98,6 +98,19 @@ async def update_group(chat_id: int, body: GroupPatchIn, me: CurrentUser, svc: G
     return await svc.update(me.user_id, chat_id, body)
 
 
+@router.put("/chats/{chat_id}/avatar", response_model=ChatOut)
+async def group_avatar(
+    chat_id: int,
+    request: Request,
+    me: CurrentUser,
+    svc: Groups,
+    file: Annotated[UploadFile, File()],
+) -> ChatOut:
+    """Set the group photo (owner and admins; JPEG, PNG, GIF or WebP)."""
+    limit: int = request.app.state.settings.avatar_max_bytes
+    return await svc.set_avatar(me.user_id, chat_id, await file.read(limit + 1), limit)
+
+
 @router.put("/chats/{chat_id}/settings", response_model=ChatOut)
 async def chat_settings(chat_id: int, body: ChatSettingsIn, me: CurrentUser, svc: Chats) -> ChatOut:
     """My own mute / pin / hide of this chat (synced to my devices)."""
