@@ -377,6 +377,13 @@ class AccountService:
         uow.after_commit(drop_cached)
         return me
 
+    async def verify_password(self, user_id: int, password: str) -> bool:
+        """Whether `password` is the user's; for other domains that re-confirm identity
+        (the wallet, before setting or resetting a payment PIN)."""
+        async with self.db.read() as s:
+            stored = await s.scalar(select(User.password_hash).where(User.id == user_id))
+        return await self.hasher.verify(stored, password)
+
     async def change_password(
         self, user_id: int, current_session_id: int, old: str, new: str
     ) -> None:

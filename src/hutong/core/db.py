@@ -172,6 +172,18 @@ class Database:
         await uow._run_after_commit()
 
     @asynccontextmanager
+    async def write_turn(self) -> AsyncIterator[None]:
+        """Hold this process's SQLite write turn, for a writer outside SQLAlchemy (the ledger's
+        own `sqlite3` connection), so that it queues with `write()`'s writers rather than in
+        SQLite's busy handler. A no-op on PostgreSQL. Awaiting a `write()` of another task
+        while holding the turn would wait forever."""
+        if self._write_turn is None or _in_write.get():
+            yield
+            return
+        async with self._write_turn:
+            yield
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only transaction with a consistent snapshot."""
         async with self._read() as session, session.begin():

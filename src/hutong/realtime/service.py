@@ -128,6 +128,48 @@ class SyncLog:
         uow.after_commit(publish)
         return seqs
 
+    async def emit_many(
+        self, uow: UnitOfWork, events: list[tuple[list[int], str, dict[str, Any]]]
+    ) -> None:
+        """Append many `(user_ids, kind, payload)` events in order, in two statements however
+        many there are (an outbox relay delivering a backlog). A user named by several events
+        gets consecutive sequence numbers in the order given."""
+        wanted = [(uid, kind, payload) for ids, kind, payload in events for uid in sorted(set(ids))]
+        if not wanted:
+            return
+        counts: dict[int, int] = {}
+        for uid, _, _ in wanted:
+            counts[uid] = counts.get(uid, 0) + 1
+        stmt = self._upsert(UserSequence).values(
+            [{"user_id": uid, "last_seq": n} for uid, n in sorted(counts.items())]
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[UserSequence.user_id],
+            set_={"last_seq": UserSequence.last_seq + stmt.excluded.last_seq},
+        ).returning(UserSequence.user_id, UserSequence.last_seq)
+        last = {int(r[0]): int(r[1]) for r in (await uow.session.execute(stmt)).all()}
+        next_seq = {uid: last[uid] - n + 1 for uid, n in counts.items()}
+        now = self.clock.now()
+        appended: list[tuple[int, int, str, dict[str, Any]]] = []
+        for uid, kind, payload in wanted:
+            appended.append((uid, next_seq[uid], kind, payload))
+            next_seq[uid] += 1
+        await uow.session.execute(
+            insert(SyncEvent),
+            [
+                {"user_id": u, "seq": q, "kind": k, "payload": p, "created_at": now}
+                for u, q, k, p in appended
+            ],
+        )
+        at = now.isoformat()
+
+        async def publish() -> None:
+            self.metrics.events.inc(len(appended))
+            for uid, seq, kind, payload in appended:
+                await self.pubsub.publish(user_topic(uid), Event(seq, kind, payload, at).wire())
+
+        uow.after_commit(publish)
+
     async def since(self, user_id: int, since: int, limit: int) -> SyncPage:
         async with self.db.read() as session:
             rows = (
