@@ -47,6 +47,8 @@ from hutong.moderation.routes import router as moderation_router
 from hutong.realtime import Gateway, Presence, SyncLog
 from hutong.realtime.routes import router as realtime_router
 from hutong.settings import Settings
+from hutong.wallet import Ledger, SandboxBank, WalletPolicy, WalletService
+from hutong.wallet.routes import router as wallet_router
 from hutong.web.routes import STATIC, ClientFiles
 from hutong.web.routes import router as web_router
 
@@ -76,15 +78,18 @@ class Container:
     chat_media: ChatMediaService
     moderation: Moderation
     limits: ActionLimits
+    wallet: WalletService
 
     async def start(self) -> None:
         await self.pubsub.start()
         await self.session_cache.start()
         await self.gateway.presence.start()
         await self.moderation.start()
+        await self.wallet.start()
 
     async def stop(self) -> None:
         await self.chats.background.drain()
+        await self.wallet.stop()
         await self.gateway.presence.stop()
         await self.moderation.stop()
         await self.pubsub.stop()
@@ -200,6 +205,24 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     gateway.on_client_message("typing", chats.typing)
     gateway.on_presence(chats.announce_presence)
     contacts.qr.set_group_describer(groups.describe_for_qr)
+    wallet = WalletService(
+        db,
+        clock,
+        Ledger(db, clock),
+        hasher,
+        accounts,
+        contacts,
+        sync_log,
+        signer,
+        limiter,
+        SandboxBank(path=settings.data_dir / "sandbox_bank.jsonl"),
+        WalletPolicy(
+            **{f.name: getattr(settings, f"wallet_{f.name}") for f in fields(WalletPolicy)}
+        ),
+        content=moderation.policy,
+        currency=settings.currency,
+    )
+    wallet.register_qr(qr)
     return Container(
         settings=settings,
         clock=clock,
@@ -222,6 +245,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         chat_media=chat_media,
         moderation=moderation,
         limits=limits,
+        wallet=wallet,
     )
 
 
@@ -257,6 +281,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(chat_router)
     app.include_router(contacts_router)
     app.include_router(moderation_router)
+    app.include_router(wallet_router)
     app.include_router(platform_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")

@@ -1,4 +1,4 @@
-"""`hutong` — serve, migrate, create-admin, demo."""
+"""`hutong` — serve, migrate, create-admin, demo, ledger audit | reconcile."""
 
 from __future__ import annotations
 
@@ -123,6 +123,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ledger_audit(args: argparse.Namespace) -> int:
+    """Exit 0 if every ledger invariant holds, 1 (naming the first violation) otherwise."""
+    import json
+
+    from hutong.core.db import Database
+    from hutong.wallet import audit
+
+    anchors: list[tuple[int, str]] = []
+    for anchor in args.anchor or []:
+        ident, _, digest = anchor.partition(":")
+        if not ident.isdigit() or len(digest) != 64:
+            print(f"bad anchor {anchor!r}: expected ID:HASH", file=sys.stderr)
+            return 2
+        anchors.append((int(ident), digest))
+    settings = Settings().resolved()
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            report = await audit(db, anchors=anchors)
+        finally:
+            await db.dispose()
+        print(json.dumps(report.as_dict()) if args.json else report.summary())
+        return 0 if report.ok else 1
+
+    return asyncio.run(run())
+
+
+def cmd_ledger_reconcile(args: argparse.Namespace) -> int:
+    from hutong.app import build_container
+
+    settings = Settings().resolved()
+
+    async def run() -> int:
+        c = build_container(settings)
+        try:
+            n = await c.wallet.banking.reconcile(older_than_s=args.older_than)
+            await c.wallet.outbox.drain()
+        finally:
+            await c.stop()
+        return n
+
+    print(f"settled {asyncio.run(run())} pending bank operation(s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hutong", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -148,6 +194,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=40)
     p.add_argument("--password", default="hutong-demo", help="password of every demo user")
     p.set_defaults(fn=cmd_demo)
+
+    p = sub.add_parser("ledger", help="check the wallet's ledger, settle stuck bank operations")
+    ledger = p.add_subparsers(dest="ledger_command", required=True)
+    p = ledger.add_parser("audit", help="verify balances, postings, holds and the hash chain")
+    p.add_argument("--anchor", action="append", metavar="ID:HASH", help="a head seen earlier")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(fn=cmd_ledger_audit)
+    p = ledger.add_parser("reconcile", help="ask the bank about pending top-ups/withdrawals")
+    p.add_argument("--older-than", type=float, default=0.0, metavar="SECONDS")
+    p.set_defaults(fn=cmd_ledger_reconcile)
 
     args = parser.parse_args(argv)
     return int(args.fn(args))

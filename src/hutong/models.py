@@ -7,6 +7,7 @@ from hutong.core.db import Base
 from hutong.microblog import models as microblog_models
 from hutong.moderation import models as moderation_models
 from hutong.realtime import models as realtime_models
+from hutong.wallet import models as wallet_models
 
 metadata = Base.metadata
 
@@ -18,4 +19,5 @@ __all__ = [
     "microblog_models",
     "moderation_models",
     "realtime_models",
+    "wallet_models",
 ]

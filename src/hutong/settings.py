@@ -103,6 +103,52 @@ class Settings(BaseSettings):
     # Lets previews fetch private and loopback addresses (an intranet deployment, the tests).
     chat_link_allow_private: bool = False
 
+    # Wallet, amounts in fen: one operation moves at most `max_amount`; a user's outgoing money
+    # per day (in `wallet_timezone`) is capped at `daily_limit`. The withdrawal fee is in basis
+    # points with a minimum. Bank calls time out after `bank_timeout_s`; operations still
+    # pending after `reconcile_after_s` are reconciled by the sweep, every `sweep_interval_s`.
+    wallet_max_amount: int = 5_000_000
+    wallet_daily_limit: int = 20_000_000
+    wallet_withdraw_fee_bp: int = 10
+    wallet_withdraw_fee_min: int = 10
+    wallet_transfer_ttl_s: int = 24 * 60 * 60
+    wallet_pin_max_failures: int = 5
+    wallet_pin_lock_s: int = 3 * 60 * 60
+    wallet_timezone: str = "Asia/Shanghai"
+    wallet_bank_timeout_s: float = 10.0
+    wallet_reconcile_after_s: int = 120
+    wallet_idempotency_ttl_s: int = 48 * 60 * 60
+    wallet_sweep_interval_s: float = 5.0
+    wallet_paycode_period_s: int = 60
+    wallet_paycode_per_window: int = 5
+    wallet_merchants_per_user: int = 10
+    wallet_cards_per_user: int = 10
+
+    # Microblog: post length (Weibo count) and images, the celebrity threshold above which a
+    # user's posts are merged into timelines at read time instead of pushed, inactivity after
+    # which fan-out skips a follower, stored-timeline sizes, hot search (see MicroblogPolicy).
+    # Posting and commenting are throttled by `action_limits` ("post", "comment").
+    microblog_max_chars: int = 140
+    microblog_max_images: int = 9
+    microblog_image_max_bytes: int = 10 * 1024 * 1024
+    microblog_celebrity_threshold: int = 10_000
+    microblog_inactive_after_s: int = 7 * 24 * 60 * 60
+    microblog_timeline_max: int = 800
+    microblog_rebuild_size: int = 400
+    microblog_follow_backfill: int = 20
+    microblog_max_following: int = 5000
+    microblog_max_groups: int = 50
+    microblog_max_group_members: int = 500
+    microblog_fanout_poll_s: float = 1.0
+    microblog_live_push_max: int = 2000
+    microblog_hot_refresh_s: float = 30.0
+    microblog_hot_size: int = 50
+    microblog_hot_min_users: int = 2
+    microblog_hot_window_s: int = 24 * 60 * 60
+    microblog_hot_half_life_s: int = 3 * 60 * 60
+    microblog_hot_bucket_s: int = 600
+    microblog_hot_posts_window_s: int = 48 * 60 * 60
+
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True

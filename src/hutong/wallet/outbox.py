@@ -1,0 +1,122 @@
+"""Delivering the ledger's events to users' sync logs, exactly once.
+
+The ledger writer does not run through SQLAlchemy, so it cannot call `SyncLog.emit` inside its
+transaction. Instead each op's events are inserted into `ledger_outbox` in the same transaction
+as the money (they exist if and only if the money moved), and this relay moves them to the sync
+log: in one write transaction it deletes a page of outbox rows — `DELETE … RETURNING` yields
+only the rows this transaction actually deleted — and emits exactly those, so a row is emitted
+once even with several workers relaying, and a crash between the two leaves both undone.
+
+The writer kicks the relay after every op with events; a periodic sweep catches anything left
+after a crash. Events are emitted in outbox order, which is commit order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from hutong.core.db import Database
+from hutong.realtime import SyncLog
+from hutong.wallet.ledger.models import LedgerOutbox
+
+log = logging.getLogger(__name__)
+
+
+def _fill(payload: dict[str, Any], tx_id: int) -> dict[str, Any]:
+    """Ids unknown until the writer assigned them are written as "$tx" and filled in here."""
+    out = {k: (tx_id if v == "$tx" else v) for k, v in payload.items()}
+    out["tx_id"] = tx_id
+    return out
+
+
+class Outbox:
+    def __init__(
+        self,
+        db: Database,
+        sync_log: SyncLog,
+        *,
+        page: int = 500,
+    ) -> None:
+        self.db = db
+        self.sync = sync_log
+        self.page = page
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._stopping = False
+
+    def start(self) -> None:
+        if self._task is None and not self._stopping:
+            self._task = asyncio.create_task(self._run(), name="wallet-outbox")
+
+    def kick(self) -> None:
+        self._wake.set()
+        self.start()
+
+    async def stop(self) -> None:
+        """Finish the delivery under way, then stop. (Not by cancelling: on Python 3.11 a
+        cancellation that races the wake-up can be swallowed, leaving the loop running.)"""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox delivery failed; retrying")
+                await asyncio.sleep(1.0)
+
+    async def drain(self) -> int:
+        """Deliver everything waiting; the number of events delivered."""
+        total = 0
+        async with self._lock:  # one relay per process; other processes are fenced by DELETE
+            while True:
+                n = await self._deliver_page()
+                total += n
+                if n < self.page:
+                    return total
+
+    async def _deliver_page(self) -> int:
+        async with self.db.write() as uow:
+            s = uow.session
+            waiting = select(LedgerOutbox.id).order_by(LedgerOutbox.id).limit(self.page)
+            ids = list((await s.scalars(waiting)).all())
+            if not ids:
+                return 0
+            rows = (
+                await s.execute(
+                    delete(LedgerOutbox)
+                    .where(LedgerOutbox.id.in_(ids))
+                    .returning(
+                        LedgerOutbox.id,
+                        LedgerOutbox.tx_id,
+                        LedgerOutbox.user_ids,
+                        LedgerOutbox.kind,
+                        LedgerOutbox.payload,
+                    )
+                )
+            ).all()
+            await self.sync.emit_many(
+                uow,
+                [
+                    (json.loads(r.user_ids), r.kind, _fill(json.loads(r.payload), int(r.tx_id)))
+                    for r in sorted(rows, key=lambda r: r.id)
+                ],
+            )
+            return len(ids)
