@@ -13,6 +13,7 @@ from tqdm import tqdm
 from hutong.accounts.schemas import ProfileIn
 from hutong.core.errors import Conflict, HutongError
 from hutong.settings import Settings
+from hutong.wallet.demo import DEMO_PIN, fill_wallets
 
 if TYPE_CHECKING:
     from hutong.app import Container
@@ -186,6 +187,11 @@ async def run_demo(settings: Settings, *, users: int, password: str) -> None:
             created += 1
             uids.append(uid)
         friends = await befriend(container, uids, rng)
+        money = await fill_wallets(container.wallet, uids, password, rng)
+        print(
+            f"demo: {money['wallets']} wallets (payment PIN {DEMO_PIN}), {money['shops']} "
+            f"shops, {money['payments']} payments, {money['transfers']} transfers"
+        )
     finally:
         await container.stop()
     print(
