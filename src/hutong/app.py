@@ -42,6 +42,8 @@ from hutong.core.ratelimit import (
 )
 from hutong.core.routes import router as platform_router
 from hutong.core.signing import Signer
+from hutong.microblog import MicroblogPolicy, MicroblogService
+from hutong.microblog.routes import router as microblog_router
 from hutong.moderation import Moderation
 from hutong.moderation.routes import router as moderation_router
 from hutong.realtime import Gateway, Presence, SyncLog
@@ -76,6 +78,7 @@ class Container:
     chats: ChatService
     groups: GroupService
     chat_media: ChatMediaService
+    microblog: MicroblogService
     moderation: Moderation
     limits: ActionLimits
     wallet: WalletService
@@ -85,9 +88,11 @@ class Container:
         await self.session_cache.start()
         await self.gateway.presence.start()
         await self.moderation.start()
+        await self.microblog.start()
         await self.wallet.start()
 
     async def stop(self) -> None:
+        await self.microblog.stop()
         await self.chats.background.drain()
         await self.wallet.stop()
         await self.gateway.presence.stop()
@@ -223,6 +228,19 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         currency=settings.currency,
     )
     wallet.register_qr(qr)
+    microblog = MicroblogService(
+        db,
+        clock,
+        accounts,
+        contacts,
+        sync_log,
+        media,
+        MicroblogPolicy(
+            **{f.name: getattr(settings, f"microblog_{f.name}") for f in fields(MicroblogPolicy)}
+        ),
+        content=moderation.policy,
+        limits=limits,
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -243,6 +261,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         chats=chats,
         groups=groups,
         chat_media=chat_media,
+        microblog=microblog,
         moderation=moderation,
         limits=limits,
         wallet=wallet,
@@ -280,6 +299,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(realtime_router)
     app.include_router(chat_router)
     app.include_router(contacts_router)
+    app.include_router(microblog_router)
     app.include_router(moderation_router)
     app.include_router(wallet_router)
     app.include_router(platform_router)

@@ -10,8 +10,9 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hutong.accounts.models import Session, User
 from hutong.accounts.schemas import (
@@ -315,13 +316,55 @@ class AccountService:
                     raise NotFound("No user with that handle.")
         return public_from_row(user)
 
-    async def public_profiles(self, user_ids: list[int]) -> dict[int, PublicUser]:
-        """Profiles of many users at once, for other domains to decorate their lists."""
+    async def public_profiles(
+        self, user_ids: list[int], *, session: AsyncSession | None = None
+    ) -> dict[int, PublicUser]:
+        """Profiles of many users at once, for other domains to decorate their lists.
+
+        Pass `session` to read inside the caller's open transaction (a caller holding a
+        connection must not wait for a second one: under load the pool could run dry).
+        """
         if not user_ids:
             return {}
-        async with self.db.read() as s:
-            rows = (await s.scalars(select(User).where(User.id.in_(set(user_ids))))).all()
+        stmt = select(User).where(User.id.in_(set(user_ids)))
+        if session is not None:
+            rows = (await session.scalars(stmt)).all()
+        else:
+            async with self.db.read() as s:
+                rows = (await s.scalars(stmt)).all()
         return {u.id: public_from_row(u) for u in rows}
+
+    async def profiles_by_handle(self, handles: list[str]) -> dict[str, PublicUser]:
+        """Profiles of the existing users among `handles` (any case), keyed by handle."""
+        wanted = {h.strip().lower() for h in handles if h.strip()}
+        if not wanted:
+            return {}
+        async with self.db.read() as s:
+            rows = (await s.scalars(select(User).where(User.handle.in_(wanted)))).all()
+        return {u.handle: public_from_row(u) for u in rows}
+
+    async def search_profiles(self, query: str, *, limit: int = 20) -> list[PublicUser]:
+        """People whose handle starts with, or whose display name contains, `query`
+        (case-insensitive); an exact handle first."""
+        q = query.strip().lower().lstrip("@")
+        if not q:
+            return []
+        pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        async with self.db.read() as s:
+            rows = (
+                await s.scalars(
+                    select(User)
+                    .where(
+                        or_(
+                            User.handle.like(pattern + "%", escape="\\"),
+                            func.lower(User.display_name).like(f"%{pattern}%", escape="\\"),
+                        )
+                    )
+                    .order_by(User.handle != q, User.id)
+                    .limit(limit)
+                )
+            ).all()
+        return [public_from_row(u) for u in rows]
 
     async def update_profile(self, user_id: int, changes: ProfileIn) -> Me:
         values = changes.model_dump(exclude_unset=True)
