@@ -4,12 +4,13 @@ idempotency, the PIN lock, and who may see and do what."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from hutong.app import Container
 from hutong.core.clock import ManualClock
-from tests.helpers import Api
+from tests.helpers import Api, User
 from tests.wallet.util import (
     PIN,
     assert_audit_ok,
@@ -280,3 +281,39 @@ async def test_notes_pass_the_content_policy_and_refusals_move_nothing(
     assert await balance(api, alice) == 5_000
     r = await send(api, alice, "/wallet/transfers", {**body, "note": "for you, idiot"})
     assert (r.status_code, r.json()["note"]) == (201, "for you, *****")
+
+
+async def test_transfer_lists_filter_and_page(
+    api: Api, clock: ManualClock, container: Container
+) -> None:
+    alice, bob = await friends(api, 10_000, 0)
+    ids = []
+    for i in range(5):
+        r = await send(
+            api, alice, "/wallet/transfers", {"to_user_id": bob.id, "amount": 100 + i, "pin": PIN}
+        )
+        ids.append(r.json()["id"])
+    await send(api, bob, f"/wallet/transfers/{ids[0]}/accept")
+    await send(api, bob, f"/wallet/transfers/{ids[1]}/decline")
+    await send(api, bob, f"/wallet/transfers/{ids[2]}/decline")
+    clock.advance(hours=25)
+    await container.wallet.sweep()  # ids[3] and ids[4] come back
+
+    async def listed(user: User, query: str) -> dict[str, Any]:
+        r = await api.client.get(f"/wallet/transfers?{query}", headers=user.headers)
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    assert [t["id"] for t in (await listed(alice, "status=declined"))["transfers"]] == [
+        ids[2],
+        ids[1],
+    ]
+    page = await listed(alice, "status=returned&limit=1")
+    assert [t["id"] for t in page["transfers"]] == [ids[4]]
+    rest = await listed(alice, f"status=returned&limit=1&before={page['next_before']}")
+    assert [t["id"] for t in rest["transfers"]] == [ids[3]]
+    assert [t["id"] for t in (await listed(bob, "direction=in&status=accepted"))["transfers"]] == [
+        ids[0]
+    ]
+    assert (await listed(bob, "direction=out"))["transfers"] == []

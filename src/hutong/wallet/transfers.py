@@ -241,10 +241,9 @@ class Transfers:
         elif status == "accepted":
             where.append(LedgerHold.status == "posted")
         elif status is not None:
-            where.append(LedgerHold.status == "voided")
+            how = "transfer.decline" if status == "declined" else "transfer.return"
+            where += [LedgerHold.status == "voided", resolved.kind == how]
         found = await self._query(where, user_id, limit=limit + 1, direction=direction)
-        if status in ("declined", "returned"):
-            found = [t for t in found if t.status == status]
         page = found[:limit]
         return TransferListOut(
             transfers=page, next_before=page[-1].id if len(found) > limit else None
