@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from hutong.accounts.schemas import ProfileIn
 from hutong.core.errors import Conflict, HutongError
+from hutong.microblog.demo import fill_microblog
 from hutong.settings import Settings
 from hutong.wallet.demo import DEMO_PIN, fill_wallets
 
@@ -191,6 +192,11 @@ async def run_demo(settings: Settings, *, users: int, password: str) -> None:
         print(
             f"demo: {money['wallets']} wallets (payment PIN {DEMO_PIN}), {money['shops']} "
             f"shops, {money['payments']} payments, {money['transfers']} transfers"
+        )
+        blog = await fill_microblog(container.microblog, container.accounts, uids, rng)
+        print(
+            f"demo: a verified celebrity, {blog['follows']} follows, {blog['posts']} posts, "
+            f"{blog['reposts']} reposts, {blog['comments']} comments, {blog['likes']} likes"
         )
     finally:
         await container.stop()

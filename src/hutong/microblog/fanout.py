@@ -26,8 +26,8 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
+from sqlalchemy import and_, delete, exists, literal, or_, select, update
 from sqlalchemy import cast as sql_cast
-from sqlalchemy import delete, exists, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from hutong.microblog import events
@@ -111,13 +111,18 @@ class Fanout:
 
     async def _claim(self) -> list[tuple[int, str, int, int]]:
         now = self.svc.clock.now()
+        claimable = and_(
+            or_(FanoutJob.leased_until.is_(None), FanoutJob.leased_until < now),
+            FanoutJob.attempts < MAX_ATTEMPTS,
+        )
+        # Look before leasing: an idle worker polls with a read, not a write transaction.
+        async with self.svc.db.read() as s:
+            if await s.scalar(select(FanoutJob.id).where(claimable).limit(1)) is None:
+                return []
         async with self.svc.db.write() as uow:
             ids = (
                 select(FanoutJob.id)
-                .where(
-                    or_(FanoutJob.leased_until.is_(None), FanoutJob.leased_until < now),
-                    FanoutJob.attempts < MAX_ATTEMPTS,
-                )
+                .where(claimable)
                 .order_by(FanoutJob.id)
                 .limit(CLAIM)
                 .with_for_update(skip_locked=True)
