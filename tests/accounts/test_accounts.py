@@ -318,3 +318,10 @@ async def test_no_input_produces_a_500(api: Api) -> None:
                 path,
                 r.status_code,
             )
+
+
+async def test_impossible_handles_are_404_not_500(api: Api) -> None:
+    user = await api.register()
+    for handle in ("a%00b", "%E4%BD%A0%E5%A5%BD", "x" * 60, "bad-handle"):
+        r = await api.client.get(f"/users/{handle}", headers=user.headers)
+        assert r.status_code == 404, (handle, r.text)

@@ -306,6 +306,9 @@ class AccountService:
 
     async def public_profile(self, handle: str, *, viewer_id: int | None = None) -> PublicUser:
         """A profile by handle; with `viewer_id`, hidden (404) from whom a guard refuses."""
+        if not HANDLE_RE.match(handle.strip().lower()):
+            # Not a possible handle (PostgreSQL would also reject a NUL byte with a 500).
+            raise NotFound("No user with that handle.")
         async with self.db.read() as s:
             user = await s.scalar(select(User).where(User.handle == handle.strip().lower()))
         if user is None:
