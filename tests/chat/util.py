@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 
-from tests.contacts.util import befriend
+from tests.contacts.util import befriend, ptype
 from tests.helpers import Api, User
+
+__all__ = ["befriend", "cid", "direct", "friends", "group", "ptype", "said", "say"]
 
 _ids = itertools.count(1)
 
@@ -54,8 +56,3 @@ async def said(api: Api, user: User, chat_id: int, text: str, **extra: Any) -> d
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
-
-
-def ptype(r: httpx.Response) -> str:
-    assert r.headers["content-type"].startswith("application/problem+json"), r.text
-    return str(r.json()["type"]).rsplit("/", 1)[-1]
