@@ -30,6 +30,9 @@ import { requestsView } from "./views/contacts/requests.js";
 import { scanView } from "./views/contacts/scan.js";
 import { qrView } from "./views/qr.js";
 import { discoverView } from "./views/tabs.js";
+import "./views/wallet/routes.js";
+import "./views/feed/routes.js";
+import "./views/admin/routes.js";
 
 route("/login", loginView, { guest: true });
 route("/register", registerView, { guest: true });

@@ -16,7 +16,7 @@ export function discoverView(ctx) {
     tab: "discover",
     testid: "screen-discover",
     body: [
-      group(row("moments", "moments", "Moments", "discover-moments")),
+      group(cell({ icon: "moments", tone: "moments", title: "Feed", note: "Posts from people you follow", testid: "discover-feed", href: "#/feed" })),
       group(cell({ icon: "scan", tone: "blue", title: "Scan", testid: "discover-scan", href: "#/contacts/scan?back=discover" })),
       group(row("miniapps", "purple", "Mini Programs", "discover-miniapps")),
     ],

@@ -48,6 +48,10 @@ export function meView(ctx) {
         cell({ icon: "edit", tone: "green", title: "Edit profile", href: "#/me/edit", testid: "me-edit" }),
         cell({ icon: "qr", tone: "blue", title: "My QR Code", href: "#/contacts/qr?back=%2Fme", testid: "me-qr" }),
       ),
+      group(cell({ icon: "wallet", tone: "green", title: "Wallet", note: "Balance, pay and collect", href: "#/wallet", testid: "me-wallet" })),
+      ["moderator", "admin"].includes(store.state.user?.role)
+        ? group(cell({ icon: "flag", tone: "orange", title: "Moderation", note: "Reports, cases and terms", href: "#/admin", testid: "me-moderation" }))
+        : null,
       group(
         cell({ icon: "devices", tone: "blue", title: "Devices", note: "Where you're logged in", href: "#/me/devices", testid: "me-devices" }),
         cell({ icon: "lock", tone: "orange", title: "Change password", href: "#/me/password", testid: "me-password" }),

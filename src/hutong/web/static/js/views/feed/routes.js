@@ -1,0 +1,3 @@
+// Microblog screens (Discover → Feed). Each screen registers its hash route here.
+
+// import { route } from "../../router.js";
