@@ -1,6 +1,6 @@
 """Wallet ledger throughput: transfers per second at service level and through the HTTP API.
 
-    python bench/wallet.py [--pg [URL]] [--transfers 20000] [--concurrency 32] [--http-seconds 10]
+    python bench/ledger.py [--pg [URL]] [--transfers 20000] [--concurrency 32] [--http-seconds 10]
 
 Service level (the ledger every money movement goes through — group commit, one blocking
 `sqlite3` call or one PL/pgSQL round trip per batch): 1,000 wallet accounts funded from the
@@ -10,7 +10,7 @@ memo, from `--concurrency` concurrent clients (asyncio tasks):
 * `sqlite_transfers_per_s` — SQLite file in WAL mode (goal ≥ 5,000/s);
 * `sqlite_hot_merchant_per_s` — every client paying one merchant account;
 * with `--pg`: `pg_transfers_per_s` (goal ≥ 3,000/s) and `pg_hot_merchant_per_s` (goal
-  ≥ 1,000/s), on a database of its own (`hutong_bench_wallet`, dropped and created), so a
+  ≥ 1,000/s), on a database of its own (`hutong_bench_ledger`, dropped and created), so a
   shared `test` database is never touched.
 
 Through the API (`http_transfers_per_s`): `hutong serve` (SQLite, one worker, pinned to CPU 0)
@@ -21,7 +21,7 @@ cheap test profile, as every benchmark here does; production argon2 costs ~0.3 s
 PIN check), friendship and block checks, idempotency, the ledger, the outbox.
 
 Every run ends with `hutong ledger audit` on each database; the JSON says whether it passed.
-Prints one JSON object: {"bench": "wallet", "results": {...}, "machine": ..., "commit": ...}.
+Prints one JSON object: {"bench": "ledger", "results": {...}, "machine": ..., "commit": ...}.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from hutong.wallet import Ledger, audit  # noqa: E402
 from hutong.wallet.ledger import BANK, MERCHANT, WALLET, Op, memo_text, request_hash  # noqa: E402
 
 ACCOUNTS = 1_000
-PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/hutong_bench_wallet"
+PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/hutong_bench_ledger"
 PIN = "258036"
 
 
@@ -137,7 +137,7 @@ async def _transfers(
 
 
 def fresh_sqlite() -> tuple[str, Path]:
-    tmp = Path(tempfile.mkdtemp(prefix="hutong-bench-wallet-"))
+    tmp = Path(tempfile.mkdtemp(prefix="hutong-bench-ledger-"))
     url = f"sqlite+aiosqlite:///{tmp / 'hutong.db'}"
     migrate(Settings(database_url=url, data_dir=tmp))
     return url, tmp
@@ -307,7 +307,7 @@ def main() -> None:
     load["after"] = os.getloadavg()
     c.emit(
         {
-            "bench": "wallet",
+            "bench": "ledger",
             "results": results,
             "machine": {**c.machine_info(), "loadavg": load},
             "commit": c.git_commit(),
