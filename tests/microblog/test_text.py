@@ -14,6 +14,7 @@ from hutong.microblog.text import parse, topic_key, weibo_length
 
 HERE = Path(__file__).parent
 TABLE = HERE / "weibo_count_cases.json"
+CLIENT_COUNTER = HERE.parents[1] / "src" / "hutong" / "web" / "static" / "js" / "weibo_count.js"
 CASES: list[dict[str, Any]] = json.loads(TABLE.read_text())["cases"]
 
 
@@ -33,17 +34,68 @@ def test_table_covers_the_tricky_kinds() -> None:
         assert needle in names
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed")
-def test_reference_javascript_port_passes_the_same_table() -> None:
+# The browser composer's counter, run under Node against the same table. The script imports
+# the very module the client ships, so the page and the server cannot drift apart.
+_NODE_RUNNER = """
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const [modulePath, tablePath] = process.argv.slice(1);
+const counter = await import(pathToFileURL(modulePath).href);
+const table = JSON.parse(readFileSync(tablePath, "utf8"));
+const results = table.cases.map((c) => ({
+  name: c.name,
+  parsed: counter.parse(c.text),
+  length: counter.count(c.text, table.max_length).length,
+}));
+process.stdout.write(JSON.stringify(results));
+"""
+
+
+def test_the_browser_counter_passes_the_same_table() -> None:
+    node = shutil.which("node")
+    assert node is not None, "Node.js is needed to test the browser's counter"
     out = subprocess.run(
-        ["node", str(HERE / "weibo_count.mjs"), str(TABLE)],
+        [node, "--input-type=module", "-e", _NODE_RUNNER, "--", str(CLIENT_COUNTER), str(TABLE)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert f"{len(CASES)}/{len(CASES)} cases pass" in out.stdout
+    assert out.returncode == 0, out.stderr
+    results = {r["name"]: r for r in json.loads(out.stdout)}
+    failures = []
+    for case in CASES:
+        got = results[case["name"]]
+        expected = {k: case[k] for k in ("urls", "topics", "mentions") if k in case}
+        actual = {k: got["parsed"][k] for k in expected}
+        if got["parsed"]["length"] != case["length"] or actual != expected:
+            failures.append((case["name"], got["parsed"]))
+    assert not failures
+    assert len(results) == len(CASES)
+
+
+def test_the_browser_counter_measures_what_the_server_stores() -> None:
+    """The composer counts the text trimmed and with CRLF as LF, as the service stores it."""
+    node = shutil.which("node")
+    assert node is not None
+    script = (
+        'import { pathToFileURL } from "node:url";'
+        "const c = await import(pathToFileURL(process.argv[1]).href);"
+        'const t = "  " + "春".repeat(140) + "\\r\\n  ";'
+        'const u = "春".repeat(139) + "ab😀";'
+        "process.stdout.write(JSON.stringify([c.count(t), c.count(u)]));"
+    )
+    out = subprocess.run(
+        [node, "--input-type=module", "-e", script, "--", str(CLIENT_COUNTER)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    trimmed, over = json.loads(out.stdout)
+    assert trimmed == {"length": 140, "remaining": 0, "over": False}
+    assert weibo_length("春" * 139 + "ab😀") == over["length"] == 142
+    assert over == {"length": 142, "remaining": -2, "over": True}
 
 
 def test_topic_keys_fold_width_and_case() -> None:

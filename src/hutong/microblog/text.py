@@ -1,9 +1,9 @@
 """Post text: the Weibo length counter and the entities a post links (#topics#, @mentions, URLs).
 
 This is the one definition of "how long is a post". The composer's live counter in the browser
-implements the same algorithm and is tested against the same table of cases
-(`tests/microblog/weibo_count_cases.json`; a reference JavaScript port that passes it lives next
-to it in `weibo_count.mjs`). Change the rules here and there together.
+(`web/static/js/weibo_count.js`) implements the same algorithm and is tested under Node against
+the same table of cases (`tests/microblog/weibo_count_cases.json`). Change the rules here and
+there together.
 
 Counting, as Weibo's own counter does (SPEC section 6):
 
