@@ -36,6 +36,9 @@ async def test_top_up_and_withdraw_with_a_fee(api: Api, container: Container) ->
     assert (r.status_code, r.json()["status"]) == (201, "succeeded")
     assert await balance(api, user) == 100_000
     assert len(await events(api, user, "wallet.topup")) == 1
+    # The wallet states the fee rule, so the client can show the fee before the PIN is asked.
+    shown = (await api.client.get("/wallet", headers=user.headers)).json()
+    assert (shown["withdraw_fee_bp"], shown["withdraw_fee_min"]) == (10, 10)
     r = await send(
         api, user, "/wallet/withdrawals", {"card_id": card, "amount": 50_000, "pin": PIN}
     )

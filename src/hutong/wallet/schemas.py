@@ -40,6 +40,8 @@ class WalletOut(BaseModel):
     max_amount: int
     incoming_pending: int = Field(description="Transfers waiting for you to accept")
     paycode_enabled: bool
+    withdraw_fee_bp: int = Field(description="Withdrawal fee in basis points of the amount")
+    withdraw_fee_min: int = Field(description="The smallest withdrawal fee, fen")
 
 
 class PinIn(Strict):

@@ -334,6 +334,8 @@ class WalletService:
             max_amount=self.policy.max_amount,
             incoming_pending=int(incoming or 0),
             paycode_enabled=await self.paycodes.enabled(session_id),
+            withdraw_fee_bp=max(self.policy.withdraw_fee_bp, 0),
+            withdraw_fee_min=max(self.policy.withdraw_fee_min, 0),
         )
 
     async def set_daily_limit(self, user_id: int, limit: int, pin: str) -> WalletOut:
