@@ -93,6 +93,7 @@ class Container:
 
     async def stop(self) -> None:
         await self.microblog.stop()
+        await self.chats.writer.drain()
         await self.chats.background.drain()
         await self.wallet.stop()
         await self.gateway.presence.stop()
@@ -162,7 +163,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         new_account_s=settings.action_limits_new_account_s,
         created_at=account_created,
     )
-    # Reports, decisions and appeals act on accounts; domains add their content as it lands
+    # Reports, decisions and appeals act on accounts; domains register their content below
     # (`moderation.sources.register("post", ...)`).
     moderation.connect(accounts, sync_log, limits)
     qr.register("login", qrlogin.resolve)
@@ -241,6 +242,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         content=moderation.policy,
         limits=limits,
     )
+    # Posts and comments can be reported; a held post is published when a moderator approves.
+    moderation.sources.register("post", microblog.post_source)
+    moderation.sources.register("comment", microblog.comment_source)
     return Container(
         settings=settings,
         clock=clock,

@@ -110,13 +110,6 @@ async def test_new_accounts_are_throttled(api: Api) -> None:
     assert len(await _my_posts(api, user, user)) == 3
 
 
-@pytest.fixture
-def sources(container: Container) -> None:
-    """Moderation acting on real posts and comments (app.py will register these)."""
-    container.moderation.sources.register("post", container.microblog.post_source)
-    container.moderation.sources.register("comment", container.microblog.comment_source)
-
-
 async def _decide(api: Api, staff: User, case_id: int, decision: str) -> None:
     await api.client.post(f"/moderation/cases/{case_id}/claim", headers=staff.headers)
     r = await api.client.post(
@@ -127,7 +120,6 @@ async def _decide(api: Api, staff: User, case_id: int, decision: str) -> None:
     assert r.status_code == 200, r.text
 
 
-@pytest.mark.usefixtures("sources")
 async def test_a_held_post_waits_in_the_queue_until_a_moderator_approves_it(
     api: Api, container: Container
 ) -> None:
@@ -150,7 +142,6 @@ async def test_a_held_post_waits_in_the_queue_until_a_moderator_approves_it(
     assert [e["kind"] for e in events].count("microblog.mention") == 1
 
 
-@pytest.mark.usefixtures("sources")
 async def test_reported_posts_and_comments_come_down_on_a_moderators_decision(
     api: Api, container: Container
 ) -> None:

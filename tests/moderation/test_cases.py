@@ -3,49 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from hutong.app import Container
 from hutong.core.clock import ManualClock
-from hutong.core.content import ContentItem, Outcome
+from hutong.core.content import Outcome
 from hutong.moderation.schemas import TermIn
 from tests.helpers import PASSWORD, Api, User
+from tests.microblog.util import post
 from tests.moderation.conftest import make_staff
 
 
 def kind(r: Any) -> str:
     return str(r.json()["type"]).rsplit("/", 1)[-1]
-
-
-@dataclass
-class FakePosts:
-    """Stands in for the microblog, which registers the real source when it lands."""
-
-    posts: dict[str, tuple[int, str, set[int] | None]] = field(default_factory=dict)
-    removed: list[str] = field(default_factory=list)
-    released: list[str] = field(default_factory=list)
-
-    async def resolve(self, viewer_id: int, ref: str) -> ContentItem | None:
-        post = self.posts.get(ref)
-        if post is None or (post[2] is not None and viewer_id not in post[2]):
-            return None
-        return ContentItem(author_id=post[0], text=post[1], context={"post": ref})
-
-    async def remove(self, ref: str, reason: str) -> None:
-        self.removed.append(ref)
-
-    async def release(self, ref: str) -> None:
-        self.released.append(ref)
-
-
-@pytest.fixture
-def posts(container: Container) -> FakePosts:
-    fake = FakePosts()
-    container.moderation.sources.register("post", fake)
-    return fake
 
 
 async def report(api: Api, who: User, target: str, *, kind_: str = "user", **kw: Any) -> Any:
@@ -105,11 +77,11 @@ async def test_reports_join_one_case_and_bad_reports_change_nothing(
 
 
 async def test_a_report_of_something_the_reporter_cannot_see_is_404(
-    api: Api, moderator: User, posts: FakePosts
+    api: Api, moderator: User
 ) -> None:
     a, b = await api.register(), await api.register()
-    posts.posts["p1"] = (b.id, "friends-only post", {b.id})
-    r = await report(api, a, "p1", kind_="post")
+    hidden = await post(api, b, "friends-only post", visibility="friends")
+    r = await report(api, a, str(hidden["id"]), kind_="post")
     assert r.status_code == 404
     assert await queue(api, moderator) == []
 
@@ -303,42 +275,87 @@ async def test_ban_signs_out_everywhere_and_refuses_sign_in(
     assert (await api.client.get("/me", headers=a.headers)).status_code == 200
 
 
-async def test_remove_takes_content_down_and_tells_its_author(
-    api: Api, moderator: User, posts: FakePosts
-) -> None:
+async def test_remove_takes_a_post_down_and_tells_its_author(api: Api, moderator: User) -> None:
     a, b = await api.register(), await api.register()
-    posts.posts["p9"] = (b.id, "buy followers cheap", None)
-    case_id = (await report(api, a, "p9", kind_="post", reason="spam")).json()["case_id"]
+    pid = str((await post(api, b, "buy followers cheap"))["id"])
+    case_id = (await report(api, a, pid, kind_="post", reason="spam")).json()["case_id"]
     r = await decide(api, moderator, case_id, "remove")
     assert r.status_code == 200, r.text
-    assert posts.removed == ["p9"]
+    assert (await api.client.get(f"/microblog/posts/{pid}", headers=a.headers)).status_code == 410
     notice = (await events(api, b, "moderation.notice"))[0]
     assert (notice["action"], notice["rule"]) == ("remove", "spam")
-    assert notice["content"] == {"kind": "post", "ref": "p9", "text": "buy followers cheap"}
+    assert notice["content"] == {"kind": "post", "ref": pid, "text": "buy followers cheap"}
 
 
-async def test_held_content_waits_for_a_moderator(
-    api: Api, container: Container, moderator: User, posts: FakePosts
+async def test_a_held_post_appears_once_a_moderator_approves_it(
+    api: Api, container: Container, moderator: User
 ) -> None:
-    b = await api.register()
+    b, reader = await api.register(), await api.register()
     await container.moderation.terms.add_term(
         0, TermIn(term="诈骗", category="fraud", action="review")
     )
-    verdict = await container.moderation.policy.check("post", "小心诈骗电话", author_id=b.id)
-    assert verdict.outcome is Outcome.REVIEW
-    async with container.db.write() as uow:  # what the microblog will do when it stores a post
-        await container.moderation.policy.hold(uow, "post", "p5", author_id=b.id, verdict=verdict)
-    held = await api.client.get("/moderation/queue?source=held", headers=moderator.headers)
-    [case] = held.json()["cases"]
-    assert (case["ref"], case["category"], case["snapshot"]["text"]) == (
-        "p5",
+    held = await post(api, b, "小心诈骗电话")
+    assert held["status"] == "held"
+    path = f"/microblog/posts/{held['id']}"
+    assert (await api.client.get(path, headers=reader.headers)).status_code == 404
+    mine = await api.client.get(path, headers=b.headers)  # the author sees it, under review
+    assert (mine.status_code, mine.json()["status"]) == (200, "held")
+    r = await api.client.get("/moderation/queue?source=held", headers=moderator.headers)
+    [case] = r.json()["cases"]
+    assert (case["kind"], case["ref"], case["category"], case["snapshot"]["text"]) == (
+        "post",
+        str(held["id"]),
         "fraud",
         "小心诈骗电话",
     )
     r = await decide(api, moderator, case["id"], "approve")
-    assert r.status_code == 200
-    assert posts.released == ["p5"]
+    assert r.status_code == 200, r.text
+    seen = await api.client.get(path, headers=reader.headers)
+    assert (seen.status_code, seen.json()["status"]) == (200, "published")
     assert await events(api, b, "moderation.notice") == []  # approval is no sanction
+
+
+async def test_removing_a_reported_comment_hides_it_and_tells_its_author(
+    api: Api, moderator: User
+) -> None:
+    author, commenter, reader = [await api.register() for _ in range(3)]
+    pid = (await post(api, author, "周末去哪儿"))["id"]
+    r = await api.client.post(
+        f"/microblog/posts/{pid}/comments", headers=commenter.headers, json={"text": "加我微信赚钱"}
+    )
+    assert r.status_code == 201, r.text
+    cid = str(r.json()["id"])
+    comments = f"/microblog/posts/{pid}/comments"
+    r = await report(api, reader, cid, kind_="comment", reason="spam", note="an advert")
+    assert r.status_code == 201, r.text
+    detail = (
+        await api.client.get(f"/moderation/cases/{r.json()['case_id']}", headers=moderator.headers)
+    ).json()
+    assert detail["subject_user_id"] == commenter.id
+    assert detail["reports"][0]["snapshot"]["text"] == "加我微信赚钱"  # the reporter's copy
+    r = await decide(api, moderator, detail["id"], "remove")
+    assert r.status_code == 200, r.text
+    for viewer in (reader, author, commenter):
+        page = (await api.client.get(comments, headers=viewer.headers)).json()
+        assert page["items"] == []
+    got = (await api.client.get(f"/microblog/posts/{pid}", headers=reader.headers)).json()
+    assert got["comments_count"] == 0
+    again = await report(api, author, cid, kind_="comment")
+    assert again.status_code == 404  # gone: nothing left to report
+    [notice] = await events(api, commenter, "moderation.notice")
+    assert (notice["action"], notice["rule"], notice["content"]) == (
+        "remove",
+        "spam",
+        {"kind": "comment", "ref": cid, "text": "加我微信赚钱"},
+    )
+    mine = (await api.client.get("/me/moderation", headers=commenter.headers)).json()
+    assert [(s["kind"], s["category"], s["appeal_status"]) for s in mine] == [
+        ("remove", "spam", None)
+    ]
+    r = await api.client.post(
+        f"/me/moderation/{mine[0]['id']}/appeal", headers=commenter.headers, json={"text": "ok"}
+    )
+    assert r.status_code == 201, r.text
 
 
 async def test_transparency_page_is_public_and_aggregate(
