@@ -1,0 +1,142 @@
+"""Discover → Feed: the composer counts the Weibo way and stops a post past the limit; a CJK
+post with a #topic# and an @mention reaches a follower live; the follower reposts it with a
+comment, and the author finds the mention and the repost among the notifications."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from hutong.microblog.text import weibo_length
+from tests.e2e.conftest import NewContext, sign_in_api, wait_online
+from tests.e2e.harness import Server
+from tests.e2e.social import api
+
+
+def counter_shows(page: Page, text: str) -> int:
+    """Type `text` into the composer; the counter must show what the server's count leaves."""
+    page.get_by_test_id("compose-input").fill(text)
+    remaining = 140 - weibo_length(text)
+    expect(page.get_by_test_id("compose-counter")).to_have_text(str(remaining))
+    return remaining
+
+
+def test_counter_post_realtime_repost_and_notifications(
+    new_context: NewContext, server: Server
+) -> None:
+    alice = server.create_user(display_name="Alice Wang")
+    bob = server.create_user(display_name="Bob Li")
+    api(server, bob, "PUT", f"/microblog/users/{alice['handle']}/follow", {})
+
+    a = new_context().new_page()
+    sign_in_api(a.context, alice["handle"])
+    b = new_context().new_page()
+    sign_in_api(b.context, bob["handle"])
+
+    # Bob reaches the feed from Discover and waits on his home timeline.
+    b.goto("/#/discover")
+    b.get_by_test_id("discover-feed").click()
+    expect(b.get_by_test_id("screen-feed")).to_be_visible()
+    wait_online(b)
+    expect(b.get_by_test_id("feed-empty")).to_be_visible()
+
+    a.goto("/#/feed")
+    wait_online(a)
+    expect(a.get_by_test_id("feed-notes-badge")).to_have_text("1")  # Bob followed her
+    a.get_by_test_id("feed-compose").click()
+    expect(a.get_by_test_id("screen-feed-compose")).to_be_visible()
+    submit = a.get_by_test_id("compose-submit")
+    counter = a.get_by_test_id("compose-counter")
+    expect(counter).to_have_text("140")
+    expect(submit).to_be_disabled()
+
+    # A tricky mix: CJK is 1 each, ASCII ½, an emoji outside the BMP 2, any URL ≤ 140 bytes 10
+    # (in bytes: 8 + 4 + 5 + 20 + 3).
+    mix = "春节快乐😀 see https://example.com/a/very/long/path/that/goes/on/and/on?x=1&y=2 ok"
+    assert counter_shows(a, mix) == 140 - (8 + 4 + 5 + 20 + 3) // 2
+    expect(counter).not_to_have_class(re.compile(r"\bis-over\b"))
+    expect(submit).to_be_enabled()
+
+    # Exactly at the limit is fine; half a character more is over: red, and Post is disabled.
+    assert counter_shows(a, "春" * 136 + "😀" + "a" * 4) == 0
+    expect(submit).to_be_enabled()
+    over = "春" * 136 + "😀" + "a" * 5
+    assert counter_shows(a, over) == -1
+    expect(counter).to_have_class(re.compile(r"\bis-over\b"))
+    expect(submit).to_be_disabled()
+    # A long URL over the limit counts 10 however long it is: back under.
+    assert counter_shows(a, "春" * 120 + " https://example.com/" + "x" * 100) == 140 - 131
+    expect(submit).to_be_enabled()
+
+    # The post, written with the #topic# and @mention suggestions.
+    box = a.get_by_test_id("compose-input")
+    box.fill("新年快乐 ")
+    box.press("End")
+    box.press_sequentially("#春节", delay=30)
+    a.get_by_test_id("suggest-topic-new").click()
+    expect(box).to_have_value("新年快乐 #春节# ")
+    box.press_sequentially("@" + bob["handle"][:5], delay=30)
+    a.locator(f"[data-testid=suggest-user][data-handle='{bob['handle']}']").click()
+    text = f"新年快乐 #春节# @{bob['handle']}"
+    expect(box).to_have_value(text + " ")
+    expect(counter).to_have_text(str(140 - weibo_length(text)))
+    submit.click()
+    expect(a.get_by_test_id("screen-feed")).to_be_visible()
+    mine = a.get_by_test_id("post").first
+    expect(mine.get_by_test_id("post-text")).to_have_text(text)
+    expect(mine.get_by_test_id("topic-link")).to_have_attribute(
+        "href", "#/feed/topic/%E6%98%A5%E8%8A%82"
+    )
+    expect(mine.get_by_test_id("mention-link")).to_have_attribute(
+        "href", f"#/feed/u/{bob['handle']}"
+    )
+
+    # Bob's open timeline hears of it at once and shows it on tapping the banner.
+    banner = b.get_by_test_id("feed-new-banner")
+    expect(banner).to_have_text("1 new post")
+    banner.click()
+    expect(banner).to_be_hidden()
+    post = b.get_by_test_id("post").first
+    expect(post.get_by_test_id("post-text")).to_have_text(text)
+    expect(post.get_by_test_id("post-author")).to_contain_text("Alice Wang")
+    # He was mentioned: his bell counts it.
+    expect(b.get_by_test_id("feed-notes-badge")).to_have_text("1")
+
+    # He reposts it with a comment that mentions her back.
+    post.get_by_test_id("post-repost").click()
+    expect(b.get_by_test_id("screen-feed-repost")).to_be_visible()
+    expect(b.get_by_test_id("compose-quote")).to_contain_text("新年快乐")
+    b.get_by_test_id("compose-input").fill(f"恭喜发财 @{alice['handle']}")
+    b.get_by_test_id("compose-submit").click()
+    expect(b.get_by_test_id("screen-feed-post")).to_be_visible()
+    repost = b.get_by_test_id("post")
+    expect(repost.get_by_test_id("post-text")).to_have_text(f"恭喜发财 @{alice['handle']}")
+    expect(repost.get_by_test_id("post-root")).to_contain_text("新年快乐")
+
+    # Alice's bell counts both; the notifications screen lists the repost and the mention.
+    expect(a.get_by_test_id("feed-notes-badge")).to_have_text("3")
+    a.get_by_test_id("feed-notifications").click()
+    expect(a.get_by_test_id("screen-feed-notifications")).to_be_visible()
+    notes = a.get_by_test_id("note")
+    expect(notes).to_have_count(3)
+    expect(a.locator("[data-testid=note][data-kind=follow]")).to_contain_text("followed you")
+    repost_note = a.locator("[data-testid=note][data-kind=repost]")
+    expect(repost_note.get_by_test_id("note-by")).to_have_text("Bob Li")
+    expect(repost_note.get_by_test_id("note-line")).to_contain_text("reposted your post")
+    expect(repost_note.get_by_test_id("note-text")).to_contain_text("恭喜发财")
+    mention_note = a.locator("[data-testid=note][data-kind=mention]")
+    expect(mention_note.get_by_test_id("note-line")).to_contain_text("mentioned you")
+    expect(a.get_by_test_id("feed-notes-badge")).to_be_hidden()
+
+    # The filter narrows the list; a note opens the post with its repost chain's root.
+    a.get_by_test_id("notes-filter-repost").click()
+    expect(notes).to_have_count(1)
+    notes.first.click()
+    expect(a.get_by_test_id("screen-feed-post")).to_be_visible()
+    expect(a.get_by_test_id("post-root")).to_contain_text("新年快乐")
+
+    # Bob's notifications survive a reload (kept from the realtime log).
+    b.goto("/#/feed/notifications")
+    b.reload()
+    expect(b.locator("[data-testid=note][data-kind=mention]")).to_contain_text("新年快乐")
