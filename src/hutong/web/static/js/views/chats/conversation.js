@@ -16,6 +16,7 @@ import * as store from "../../store.js";
 import { contextMenu, onLongPress, toast } from "../../ui/feedback.js";
 import { screen, spinner } from "../../ui/layout.js";
 import { copyText } from "../../util.js";
+import { reportSheet } from "../admin/report.js";
 import { chatName, senderName } from "./common.js";
 import { composer } from "./composer.js";
 import { messageEl, notice } from "./bubbles.js";
@@ -155,7 +156,15 @@ export function conversationView(ctx) {
       const u = users.get(m.sender_id);
       if (u) items.push({ label: `@${users.nameOf(u)}`, testid: "msg-action-mention", onSelect: () => input.mention(u) });
     }
+    if (m.seq !== null && m.sender_id && m.sender_id !== me && !m.recalled && m.kind !== "system") items.push({ label: "Report", testid: "msg-action-report", onSelect: () => reportMessage(m) });
     if (items.length) contextMenu({ x: at.x, y: at.y, items, testid: "msg-menu", dark: true });
+  }
+
+  // Chat has no reportable message source yet, so the sender is reported with the message
+  // quoted in the note (what a moderator needs to judge it).
+  function reportMessage(m) {
+    const text = m.kind === "text" ? m.body?.text || "" : `[${m.kind}]`;
+    reportSheet({ kind: "user", id: m.sender_id, title: "Report this message", quote: text, note: `Message: ${text}`.slice(0, 500) });
   }
 
   async function recall(m) {
