@@ -51,8 +51,8 @@ export function readCookie(name) {
   return null;
 }
 
-async function request(method, path, { json, form, signal, ignore401 = false } = {}) {
-  const headers = { Accept: "application/json, application/problem+json" };
+async function request(method, path, { json, form, signal, ignore401 = false, headers: extra = {} } = {}) {
+  const headers = { Accept: "application/json, application/problem+json", ...extra };
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";

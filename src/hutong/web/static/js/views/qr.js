@@ -1,7 +1,7 @@
 // #/qr/:token — a platform QR code opened on this device (the server sends `/qr/<token>` here).
 // GET /api/qr/<token> says what the code is; each kind has its own screen: "login" (the desktop
-// asking to be signed in as this user), "u" (a person to add), "g" (a group chat to join) and
-// "inv" (an invitation that makes us friends).
+// asking to be signed in as this user), "u" (a person to add), "g" (a group chat to join),
+// "inv" (an invitation that makes us friends) and "pay" (a shop's collect-money code).
 
 import { api, serverNow } from "../api.js";
 import { h, mount } from "../dom.js";
@@ -12,6 +12,7 @@ import * as store from "../store.js";
 import { avatar } from "../ui/avatar.js";
 import { screen, spinner } from "../ui/layout.js";
 import { qrResult } from "./contacts/qrresult.js";
+import { payPanel } from "./wallet/pay.js";
 
 function problemView(title, detail, testid = "qr-error") {
   return h(
@@ -92,6 +93,7 @@ const KINDS = {
   u: { title: "Profile", render: scanned },
   g: { title: "Group chat", render: scanned },
   inv: { title: "Invitation", render: scanned },
+  pay: { title: "Pay", render: (ctx, info) => payPanel(ctx, ctx.params.token, info) },
 };
 
 export function qrView(ctx) {

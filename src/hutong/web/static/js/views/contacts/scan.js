@@ -45,7 +45,7 @@ export function scanView(ctx) {
   }
 
   function show(out) {
-    if (out.kind === "login" && out.token) return navigate(`/qr/${out.token}`);
+    if ((out.kind === "login" || out.kind === "pay") && out.token) return navigate(`/qr/${out.token}`);
     const el = qrResult(out);
     mount(result, el || h("div", { class: "banner banner--warning", testid: "scan-error" }, "This version of Hutong doesn't know this kind of QR code yet."));
   }
