@@ -209,6 +209,7 @@ def test_a_chat_message_is_reported_from_its_menu(
     sheet = a.get_by_test_id("report-sheet")
     expect(sheet.get_by_test_id("report-quote")).to_have_text("你是个骗子")
     sheet.get_by_test_id("report-reason-abuse").click()
+    sheet.get_by_test_id("report-note").fill("Every day the same.")
     sheet.get_by_test_id("report-submit").click()
     expect(sheet).to_have_count(0)
     expect(a.get_by_test_id("toast").first).to_contain_text("A moderator will look")
@@ -218,4 +219,7 @@ def test_a_chat_message_is_reported_from_its_menu(
     m.goto("/#/admin/queue?kind=user")
     case = m.locator(f'[data-kind="user"][data-ref="{bob["id"]}"]')
     case.get_by_test_id("case-open").click()
-    expect(m.get_by_test_id("case-report-note")).to_have_text("Message: 你是个骗子")
+    note = m.get_by_test_id("case-report-note")
+    expect(note).to_contain_text("Message: 你是个骗子")  # the message, as Alice saw it
+    expect(note).to_contain_text("Every day the same.")
+    expect(m.get_by_test_id("case-report").get_by_text("abuse")).to_be_visible()

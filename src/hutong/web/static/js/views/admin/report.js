@@ -9,10 +9,11 @@ const TITLES = { user: "Report this person", post: "Report this post", comment: 
 
 /**
  * Ask why and report. Resolves the created report, or null when cancelled.
- * @param {object} o {kind: "post"|"comment"|"message"|"user"|"miniapp", id, title, quote, note}
- *   `quote` shows what is being reported; `note` pre-fills the note (it is sent as written).
+ * @param {object} o {kind: "post"|"comment"|"message"|"user"|"miniapp", id, title, quote, context}
+ *   `quote` shows what is being reported; `context` is put before the reporter's own note
+ *   (e.g. the chat message when the sender is reported for it).
  */
-export function reportSheet({ kind, id, title, quote = "", note = "" }) {
+export function reportSheet({ kind, id, title, quote = "", context = "" }) {
   return new Promise((resolve) => {
     const previous = document.activeElement;
     let done = false;
@@ -40,7 +41,6 @@ export function reportSheet({ kind, id, title, quote = "", note = "" }) {
       ),
     );
     const noteInput = h("textarea", { class: "report-note", rows: 2, maxlength: 500, placeholder: "Anything a moderator should know (optional)", testid: "report-note" });
-    noteInput.value = note;
     const error = h("p", { class: "report-error", role: "alert", testid: "report-error", hidden: true });
     const send = h("button", { type: "submit", class: "btn btn--primary btn--block", testid: "report-submit" }, "Report");
     const form = h(
@@ -60,7 +60,8 @@ export function reportSheet({ kind, id, title, quote = "", note = "" }) {
       send.classList.add("is-busy");
       error.hidden = true;
       try {
-        const out = await moderation.report({ kind, ref: id, reason, note: noteInput.value.trim() });
+        const note = [context, noteInput.value.trim()].filter(Boolean).join("\n").slice(0, 500);
+        const out = await moderation.report({ kind, ref: id, reason, note });
         toast("Thanks. A moderator will look at it.", { kind: "success" });
         close(out);
       } catch (err) {

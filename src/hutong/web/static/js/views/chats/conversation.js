@@ -164,7 +164,7 @@ export function conversationView(ctx) {
   // quoted in the note (what a moderator needs to judge it).
   function reportMessage(m) {
     const text = m.kind === "text" ? m.body?.text || "" : `[${m.kind}]`;
-    reportSheet({ kind: "user", id: m.sender_id, title: "Report this message", quote: text, note: `Message: ${text}`.slice(0, 500) });
+    reportSheet({ kind: "user", id: m.sender_id, title: "Report this message", quote: text, context: `Message: ${text}`.slice(0, 400) });
   }
 
   async function recall(m) {
