@@ -4,9 +4,12 @@ shop's full and partial refunds — balances checked on screen and through the A
 
 from __future__ import annotations
 
+import re
+import urllib.error
 import uuid
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import NewContext, sign_in_api, wait_online
@@ -214,3 +217,77 @@ def test_pay_a_shop_by_its_collect_qr_and_get_refunds(
     )
     expect(me.get_by_test_id("bills-month-in")).to_have_attribute("data-fen", str(totals["income"]))
     assert (totals["expense"], totals["income"]) == (3_000, 20_000 + 3_000)
+
+
+def test_decline_withdraw_pay_code_and_pin_lock(new_context: NewContext, server: Server) -> None:
+    carol = server.create_user(display_name="Carol Zhao")
+    dan = server.create_user(display_name="Dan Wu")
+    make_friends(server, carol, dan)
+    fund(server, carol, 10_000)
+    c = new_context().new_page()
+    sign_in_api(c.context, carol["handle"])
+    d = new_context().new_page()
+    sign_in_api(d.context, dan["handle"])
+    d.goto("/#/wallet")
+    wait_online(d)
+
+    # From Dan's profile Carol sends ¥5; Dan declines, and it is back with Carol at once.
+    c.goto(f"/#/contacts/u/{dan['handle']}")
+    c.get_by_test_id("person-transfer").click()
+    c.get_by_test_id("transfer-form").get_by_test_id("input-amount").fill("5")
+    c.get_by_test_id("transfer-submit").click()
+    enter_pin(c)
+    expect(c.get_by_test_id("receipt-title")).to_have_text("Sent to Dan Wu")
+    assert balance(server, carol) == 9_500
+    d.get_by_test_id("wallet-incoming").click()
+    d.get_by_test_id("transfers-waiting").locator("[data-status=pending]").click()
+    d.get_by_test_id("transfer-decline").click()
+    expect(d.get_by_test_id("transfer-status")).to_have_text("Declined")
+    c.get_by_test_id("receipt-view").click()
+    expect(c.get_by_test_id("transfer-status")).to_have_text("Declined")
+    assert (balance(server, carol), balance(server, dan)) == (10_000, 0)
+
+    # A withdrawal shows its fee before the PIN and on the receipt.
+    c.goto("/#/wallet/withdraw")
+    c.get_by_test_id("withdraw-form").get_by_test_id("input-amount").fill("20")
+    expect(c.get_by_test_id("withdraw-fee")).to_have_text("Fee ¥0.10 · total ¥20.10")
+    c.get_by_test_id("withdraw-submit").click()
+    expect(c.get_by_test_id("pin-detail")).to_have_text("Fee ¥0.10")
+    enter_pin(c)
+    expect(c.get_by_test_id("receipt-title")).to_have_text("Withdrawal complete")
+    expect(c.get_by_test_id("receipt-fee")).to_have_text("¥0.10")
+    assert balance(server, carol) == 10_000 - 2_010
+
+    # The pay code: turned on with the PIN, 18 digits and a QR; once a till uses it, the screen
+    # shows the next one by itself.
+    c.goto("/#/wallet/paycode")
+    c.get_by_test_id("paycode-enable").click()
+    enter_pin(c)
+    card = c.get_by_test_id("paycode-card")
+    expect(card).to_have_attribute("data-code", re.compile(r"^1[0-5][0-9]{16}$"))
+    expect(c.get_by_test_id("paycode-qr")).to_be_visible()
+    code = card.get_attribute("data-code")
+    shop = call(server, dan, "POST", "/wallet/merchants", {"name": "Dan's Noodles"})
+    call(
+        server,
+        dan,
+        "POST",
+        f"/wallet/merchants/{shop['id']}/charge",
+        {"code": code, "amount": 1_500},
+    )
+    expect(card).not_to_have_attribute("data-code", code or "")
+    expect(card).to_have_attribute("data-code", re.compile(r"^1[0-5][0-9]{16}$"))
+    assert balance(server, carol) == 7_990 - 1_500
+
+    # Five wrong PINs lock payments: the wallet and the PIN sheet say until when.
+    for _ in range(5):
+        with pytest.raises(urllib.error.HTTPError):
+            call(server, carol, "POST", "/wallet/paycode", {"pin": "135790"})
+    c.goto("/#/wallet")
+    expect(c.get_by_test_id("wallet-locked")).to_contain_text("Payments are locked until")
+    c.goto(f"/#/wallet/transfer/{dan['id']}")
+    c.get_by_test_id("transfer-form").get_by_test_id("input-amount").fill("1")
+    c.get_by_test_id("transfer-submit").click()
+    expect(c.get_by_test_id("pin-error")).to_contain_text("Payments are locked until")
+    expect(c.get_by_test_id("pinpad-key-1")).to_be_disabled()
+    assert balance(server, carol) == 6_490

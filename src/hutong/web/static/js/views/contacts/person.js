@@ -140,6 +140,7 @@ export function personView(ctx) {
       actions.push(actionButton({ iconName: "block", label: "Unblock", testid: "person-unblock", onClick: unblock }));
     } else if (rel.is_friend) {
       actions.push(actionButton({ iconName: "message", label: "Send Message", testid: "person-message", primary: true, onClick: () => startChat(u.id) }));
+      actions.push(actionButton({ iconName: "wallet", label: "Transfer", testid: "person-transfer", onClick: () => navigate(`/wallet/transfer/${u.id}?back=${encodeURIComponent(personPath(handle))}`) }));
     } else if (rel.incoming_request_id) {
       actions.push(
         actionButton({

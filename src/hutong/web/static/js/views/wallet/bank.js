@@ -137,7 +137,7 @@ export function topupView(ctx) {
     title: "Top up",
     back: "/wallet",
     testid: "screen-wallet-topup",
-    body: [picker.el, form.el, balanceNote(ctx), done],
+    body: [done, picker.el, form.el, balanceNote(ctx)],
   });
 }
 
@@ -196,6 +196,6 @@ export function withdrawView(ctx) {
     title: "Withdraw",
     back: "/wallet",
     testid: "screen-wallet-withdraw",
-    body: [picker.el, form.el, balanceNote(ctx, "Available"), done],
+    body: [done, picker.el, form.el, balanceNote(ctx, "Available")],
   });
 }

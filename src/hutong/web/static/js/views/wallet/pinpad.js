@@ -128,7 +128,7 @@ export async function askPin({ title, amount = null, detail = null, submit }) {
         h("p", { class: "pin-title" }, "Enter payment PIN"),
         title ? h("p", { class: "pin-what", testid: "pin-what" }, title) : null,
         amount !== null ? h("p", { class: "pin-amount", testid: "pin-amount" }, wallet.money(amount)) : null,
-        detail ? h("p", { class: "pin-detail" }, detail) : null,
+        detail ? h("p", { class: "pin-detail", testid: "pin-detail" }, detail) : null,
         h("div", { class: "pin-dots", "aria-label": "PIN digits entered", role: "img" }, dots),
         error,
       ),

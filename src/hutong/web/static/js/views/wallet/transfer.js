@@ -120,7 +120,8 @@ export function transfersView(ctx) {
       body,
       async () => {
         const [waiting, all] = await Promise.all([wallet.loadIncoming(), api.get("/wallet/transfers?limit=100", { signal: ctx.signal })]);
-        return { waiting, all: all.transfers };
+        const shown = new Set(waiting.map((t) => t.id));
+        return { waiting, all: all.transfers.filter((t) => !shown.has(t.id)) };
       },
       ({ waiting, all }) =>
         mount(
@@ -128,7 +129,9 @@ export function transfersView(ctx) {
           waiting.length ? [groupTitle("Waiting for you"), h("div", { class: "cells", testid: "transfers-waiting" }, waiting.map(transferRow))] : null,
           all.length
             ? [groupTitle("All transfers"), h("div", { class: "cells", testid: "transfers-all" }, all.map(transferRow))]
-            : emptyState({ iconName: "redpacket", title: "No transfers yet", testid: "transfers-empty", action: h("a", { class: "btn btn--primary btn--small", href: "#/wallet/transfer" }, "Transfer to a Friend") }),
+            : waiting.length
+              ? null
+              : emptyState({ iconName: "redpacket", title: "No transfers yet", testid: "transfers-empty", action: h("a", { class: "btn btn--primary btn--small", href: "#/wallet/transfer" }, "Transfer to a Friend") }),
         ),
     );
   load();
