@@ -11,7 +11,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hutong.models import metadata
+from hutong.models import include_object, metadata
 from hutong.settings import Settings
 
 config = context.config
@@ -28,6 +28,7 @@ def _configure(connection: Connection | None = None, **kw: Any) -> None:
         target_metadata=metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        include_object=include_object,
         **kw,
     )
 

@@ -93,6 +93,7 @@ class Container:
 
     async def stop(self) -> None:
         await self.microblog.stop()
+        await self.chats.writer.drain()
         await self.chats.background.drain()
         await self.wallet.stop()
         await self.gateway.presence.stop()

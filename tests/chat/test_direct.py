@@ -6,7 +6,7 @@ import asyncio
 
 from hutong.core.clock import ManualClock
 from tests.chat.util import cid, direct, friends, ptype, said, say
-from tests.helpers import Api
+from tests.helpers import Api, User
 
 
 async def test_friends_chat_and_each_device_gets_every_message_once_in_order(api: Api) -> None:
@@ -209,6 +209,39 @@ async def test_search_finds_my_messages_including_cjk(api: Api) -> None:
     assert len(hits) == 1
     hits = (await api.client.get("/chats/search?q=%25", headers=alice.headers)).json()
     assert hits == []
+
+
+async def test_search_uses_the_substring_index_and_forgets_recalled_text(api: Api) -> None:
+    """Three characters or more go through the index (FTS5 trigram / pg_trgm): CJK, mixed
+    case, wildcard characters taken literally; recalled text and other people's chats are
+    never found."""
+    bob, alice, carol = await friends(api, 3)  # both friends with bob, not with each other
+    chat = await direct(api, alice, bob)
+    other = await direct(api, bob, carol)
+    await said(api, alice, chat, "春节快乐，恭喜发财")
+    await said(api, alice, chat, "50% off *today* [sale]")
+    gone = await said(api, alice, chat, "secret plan for 春节快乐")
+    await said(api, carol, other, "春节快乐 from carol")
+
+    async def texts(who: User, q: str) -> list[str]:
+        res = await api.client.get("/chats/search", params={"q": q}, headers=who.headers)
+        assert res.status_code == 200, res.text
+        return [h["message"]["body"]["text"] for h in res.json()]
+
+    assert await texts(alice, "春节快乐") == ["secret plan for 春节快乐", "春节快乐，恭喜发财"]
+    assert await texts(alice, "% OFF *TO") == ["50% off *today* [sale]"]
+    assert await texts(alice, "[sale]") == ["50% off *today* [sale]"]
+    assert await texts(alice, "0%*") == []
+    recall = await api.client.post(
+        f"/chats/{chat}/messages/{gone['seq']}/recall", headers=alice.headers
+    )
+    assert recall.status_code == 200, recall.text
+    assert await texts(alice, "春节快乐") == ["春节快乐，恭喜发财"]
+    assert await texts(alice, "secret plan") == []
+    assert await texts(bob, "春节快乐") == ["春节快乐 from carol", "春节快乐，恭喜发财"]
+    assert await texts(carol, "恭喜发财") == []
+    long = await api.client.get("/chats/search", params={"q": "x" * 201}, headers=alice.headers)
+    assert long.status_code == 422
 
 
 async def test_typing_is_relayed_to_the_other_member_and_never_stored(api: Api) -> None:

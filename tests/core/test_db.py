@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hutong.cli import migrate
 from hutong.core.db import Database
-from hutong.models import metadata
+from hutong.models import include_object, metadata
 from hutong.settings import Settings
 
 _counters = Table(
@@ -96,7 +96,10 @@ def _migrate_from_empty(url: str, data_dir: Path) -> list[object]:
         engine = create_async_engine(url)
         async with engine.connect() as conn:
             result: list[object] = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_object": include_object}),
+                    metadata,
+                )
             )
         await engine.dispose()
         return result

@@ -143,6 +143,7 @@ class QrLoginService:
             raise Conflict("Not confirmed on the phone yet.")
         self._check_live(row, ("confirmed",))
         assert row.user_id is not None
+        await self.accounts.check_login_allowed(row.user_id)
         async with self.db.write() as uow:
             result = await uow.session.execute(
                 update(QrLogin)

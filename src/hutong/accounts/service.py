@@ -190,6 +190,7 @@ class AccountService:
             await self.limiter.hit(ip_key, self.policy.fail_window_s)
             raise BadCredentials("Wrong handle or password.")
         await self.limiter.reset(acct_key)
+        await self.check_login_allowed(user.id)
         async with self.db.write() as uow:
             fresh = await uow.session.get(User, user.id)
             if fresh is None:
@@ -199,17 +200,25 @@ class AccountService:
     async def open_session_for(
         self, uow: UnitOfWork, user_id: int, kind: str, device_name: str, ip: str
     ) -> NewSession:
-        """Used by QR login: a session for a user who proved themselves another way."""
+        """Used by QR login: a session for a user who proved themselves another way (the
+        caller has run `check_login_allowed` before its write began)."""
         user = await uow.session.get(User, user_id)
         if user is None:
             raise NotFound("No such user.")
         return await self._open_session(uow, user, kind, device_name, ip)
 
+    async def check_login_allowed(self, user_id: int) -> None:
+        """Run the login guards (a banned account may not sign in). Call it before the write
+        that opens the session: a guard reads, and a read inside a write takes a second
+        pooled connection."""
+        for guard in self._login_guards:
+            await guard(user_id)
+
     async def _open_session(
         self, uow: UnitOfWork, user: User, kind: str, device_name: str, ip: str
     ) -> NewSession:
-        for guard in self._login_guards:
-            await guard(user.id)
+        """The session row and its event; the caller has run `check_login_allowed` (a brand
+        new account has nothing to check)."""
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
         sess = Session(
@@ -324,8 +333,9 @@ class AccountService:
     ) -> dict[int, PublicUser]:
         """Profiles of many users at once, for other domains to decorate their lists.
 
-        Pass `session` to read inside the caller's open transaction (a caller holding a
-        connection must not wait for a second one: under load the pool could run dry).
+        Inside a write transaction this reads through the write's own session (a caller
+        holding a connection must not wait for a second one: under load the pool could run
+        dry); `session` names another open session to use.
         """
         if not user_ids:
             return {}
@@ -333,7 +343,7 @@ class AccountService:
         if session is not None:
             rows = (await session.scalars(stmt)).all()
         else:
-            async with self.db.read() as s:
+            async with self.db.reading() as s:
                 rows = (await s.scalars(stmt)).all()
         return {u.id: public_from_row(u) for u in rows}
 

@@ -7,9 +7,10 @@ write transaction and publish through the sync log after commit.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,12 +28,12 @@ from hutong.chat.store import (
     ChatDeps,
     NotFriends,
     active_member_ids,
-    append,
     get_chat,
     message_out,
     moderated,
     require_active,
 )
+from hutong.chat.writer import MessageWriter, Pending
 from hutong.core.auth import Principal
 from hutong.core.content import ContentKind
 from hutong.core.errors import Conflict, Expired, Forbidden, InvalidInput, NotFound
@@ -58,6 +59,7 @@ class ChatService:
         self.policy = deps.policy
         self.previewer = previewer
         self.background = PreviewTasks()
+        self.writer = MessageWriter(deps)
 
     # -- direct chats --------------------------------------------------------------------
 
@@ -106,44 +108,40 @@ class ChatService:
 
     # -- sending -------------------------------------------------------------------------
 
-    async def _existing(self, me: int, client_id: str) -> MessageOut | None:
-        async with self.db.read() as s:
-            m = await s.scalar(
-                select(Message).where(Message.sender_id == me, Message.client_id == client_id)
-            )
-        return message_out(m) if m else None
-
     async def send(self, me: int, chat_id: int, data: SendIn) -> MessageOut:
-        """Send a message; resending the same `client_id` returns the first one."""
-        if (found := await self._existing(me, data.client_id)) is not None:
-            return self._same_chat(found, chat_id)
-        try:
-            async with self.db.write() as uow:
-                s = uow.session
-                member = await require_active(s, chat_id, me)
-                chat = await get_chat(s, chat_id)
-                await self.check_may_send(s, chat, member)
-                body = await self.check_body(s, chat_id, data, me, group=chat.kind == "group")
-                mentions = await self.check_mentions(s, chat, member, data)
-                sent = await append(
-                    self.deps,
-                    uow,
-                    chat_id,
-                    sender_id=me,
-                    kind=data.kind,
-                    body=body,
-                    client_id=data.client_id,
-                    mentions=mentions,
-                    mention_all=data.mention_all,
-                )
-            self._maybe_preview(sent)
-            return sent
-        except IntegrityError:
-            # The same send raced itself; the first one won and is the answer.
-            found = await self._existing(me, data.client_id)
-            if found is None:
-                raise
-            return self._same_chat(found, chat_id)
+        """Send a message; resending the same `client_id` returns the first one.
+
+        Everything that can refuse the send is checked first, in one read transaction and then
+        through the services that keep their own caches (moderation, profiles); only then is
+        the message queued for the writer, which stores it with the others sent at the same
+        moment (see `chat.writer`). No transaction is ever open while another is waited for.
+        """
+        async with self.db.read() as s:
+            found = await s.scalar(
+                select(Message).where(Message.sender_id == me, Message.client_id == data.client_id)
+            )
+            if found is not None:
+                return self._same_chat(message_out(found), chat_id)
+            member = await require_active(s, chat_id, me)
+            chat = await get_chat(s, chat_id)
+            await self.check_may_send(s, chat, member)
+            body = await self.check_body(s, chat_id, data)
+            mentions = await self.check_mentions(s, chat, member, data)
+            group = chat.kind == "group"
+        body = await self.finish_body(data, body, me, group=group)
+        sent = await self.writer.submit(
+            Pending(
+                chat_id=chat_id,
+                sender_id=me,
+                client_id=data.client_id,
+                kind=data.kind,
+                body=body,
+                mentions=mentions,
+                mention_all=data.mention_all,
+            )
+        )
+        self._maybe_preview(sent)
+        return sent
 
     def _maybe_preview(self, sent: MessageOut) -> None:
         url = first_url(str(sent.body.get("text", ""))) if sent.kind == "text" else None
@@ -190,10 +188,9 @@ class ChatService:
         elif chat.mute_all and member.role == "member":
             raise Forbidden("Only the owner and admins can speak while the group is muted.")
 
-    async def check_body(
-        self, s: AsyncSession, chat_id: int, data: SendIn, author: int, *, group: bool = False
-    ) -> dict[str, Any]:
-        """The stored body for one kind, with every field that kind requires."""
+    async def check_body(self, s: AsyncSession, chat_id: int, data: SendIn) -> dict[str, Any]:
+        """The body for one kind, with every field that kind requires, as far as the chat's
+        own tables can tell (`finish_body` does the rest, outside the transaction)."""
         kind = data.kind
         if kind in MEDIA_KINDS:
             return await self._media_body(s, chat_id, data)
@@ -201,9 +198,7 @@ class ChatService:
             text = (data.text or "").strip()
             if not text:
                 raise InvalidInput("A text message needs text.", fields={"text": "empty"})
-            # Group messages are their own kind: a muted user may still talk in direct chats.
-            kind_: ContentKind = "group_message" if group else "message"
-            return {"text": await moderated(self.deps, kind_, text, author, "text")}
+            return {"text": text}
         if kind == "location":
             if data.lat is None or data.lng is None:
                 raise InvalidInput("A location needs lat and lng.", fields={"lat": "required"})
@@ -215,10 +210,22 @@ class ChatService:
         # contact card
         if data.user_id is None:
             raise InvalidInput("A contact card needs user_id.", fields={"user_id": "required"})
-        profiles = await self.deps.accounts.public_profiles([data.user_id])
-        if data.user_id not in profiles:
-            raise InvalidInput("No such user.", fields={"user_id": "unknown"})
-        return {"user": profiles[data.user_id].model_dump(mode="json")}
+        return {"user_id": data.user_id}
+
+    async def finish_body(
+        self, data: SendIn, body: dict[str, Any], author: int, *, group: bool
+    ) -> dict[str, Any]:
+        """Moderate the text, fill in a contact card: the checks that other services answer."""
+        if data.kind == "text":
+            # Group messages are their own kind: a muted user may still talk in direct chats.
+            kind_: ContentKind = "group_message" if group else "message"
+            return {"text": await moderated(self.deps, kind_, body["text"], author, "text")}
+        if data.kind == "card":
+            profiles = await self.deps.accounts.public_profiles([body["user_id"]])
+            if body["user_id"] not in profiles:
+                raise InvalidInput("No such user.", fields={"user_id": "unknown"})
+            return {"user": profiles[body["user_id"]].model_dump(mode="json")}
+        return body
 
     async def _media_body(self, s: AsyncSession, chat_id: int, data: SendIn) -> dict[str, Any]:
         kind = data.kind
@@ -514,28 +521,38 @@ class ChatService:
         return outs
 
     async def search(self, me: int, query: str, limit: int = 50) -> list[SearchHit]:
-        """My own messages containing `query` (case-insensitive, CJK included)."""
+        """My own messages containing `query` (case-insensitive, CJK included), newest first.
+
+        Queries of three characters or more go through the substring index (migration 0007:
+        FTS5 trigram on SQLite, pg_trgm on PostgreSQL); shorter ones scan my chats."""
         needle = query.strip().casefold()
         if not needle:
             raise InvalidInput("Search for something.", fields={"q": "empty"})
+        if len(needle) > 200:
+            raise InvalidInput("Search for at most 200 characters.", fields={"q": "too long"})
         escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = (
+            select(Message, Chat.name, Chat.kind)
+            .join(Member, and_(Member.chat_id == Message.chat_id, Member.user_id == me))
+            .join(Chat, Chat.id == Message.chat_id)
+            .where(
+                Member.status == "active",
+                Message.seq > Member.joined_seq,
+                Message.seq > Member.cleared_seq,
+                Message.recalled_at.is_(None),
+            )
+            .order_by(Message.created_at.desc(), Message.chat_id.desc(), Message.seq.desc())
+            .limit(limit)
+        )
         async with self.db.read() as s:
-            rows = (
-                await s.execute(
-                    select(Message, Chat.name, Chat.kind)
-                    .join(Member, and_(Member.chat_id == Message.chat_id, Member.user_id == me))
-                    .join(Chat, Chat.id == Message.chat_id)
-                    .where(
-                        Member.status == "active",
-                        Message.seq > Member.joined_seq,
-                        Message.seq > Member.cleared_seq,
-                        Message.recalled_at.is_(None),
-                        Message.search_text.like(f"%{escaped}%", escape="\\"),
-                    )
-                    .order_by(Message.created_at.desc())
-                    .limit(limit)
-                )
-            ).all()
+            if self.db.is_sqlite and len(needle) >= 3:
+                keys = await self._fts_candidates(s, me, needle)
+                if not keys:
+                    return []
+                stmt = stmt.where(tuple_(Message.chat_id, Message.seq).in_(keys))
+            else:
+                stmt = stmt.where(Message.search_text.like(f"%{escaped}%", escape="\\"))
+            rows = (await s.execute(stmt)).all()
         return [
             SearchHit(
                 chat_id=m.chat_id,
@@ -544,6 +561,26 @@ class ChatService:
             )
             for m, name, kind in rows
         ]
+
+    async def _fts_candidates(
+        self, s: AsyncSession, me: int, needle: str, cap: int = 5000
+    ) -> list[tuple[int, int]]:
+        """(chat, seq) of messages in my chats whose text holds `needle`, from the FTS5 trigram
+        index (GLOB, case-sensitive on the already case-folded text; its wildcards escaped)."""
+        pattern = "*" + "".join(f"[{c}]" if c in "*?[" else c for c in needle) + "*"
+        chats = select(Member.chat_id).where(Member.user_id == me, Member.status == "active")
+        mine = [int(c) for c in await s.scalars(chats)]
+        if not mine:
+            return []
+        rows = await s.execute(
+            text(
+                "SELECT chat_id, seq FROM chat_messages_fts WHERE search_text GLOB :p "
+                "AND chat_id IN (SELECT value FROM json_each(:chats)) "
+                "ORDER BY rowid DESC LIMIT :cap"
+            ),
+            {"p": pattern, "chats": json.dumps(mine), "cap": cap},
+        )
+        return [(int(c), int(q)) for c, q in rows.all()]
 
     # -- presence and typing (ephemeral, never stored) ----------------------------------
 

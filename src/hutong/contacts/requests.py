@@ -246,7 +246,9 @@ class FriendRequests:
         async with self.db.write() as uow:
             req = await self._load_for(uow, request_id, user_id, "to")
             await relations.check_can_interact(uow.session, user_id, req.from_user_id)
-            profiles = await self.c.accounts.public_profiles([req.from_user_id, req.to_user_id])
+            profiles = await self.c.accounts.public_profiles(
+                [req.from_user_id, req.to_user_id], session=uow.session
+            )
             return await self._accept_in(uow, req, remark, tags, profiles)
 
     async def decline(self, user_id: int, request_id: int) -> RequestOut:
@@ -278,7 +280,9 @@ class FriendRequests:
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict("This request is no longer pending.")
             req.status, req.decided_at = status, now
-            profiles = await self.c.accounts.public_profiles([req.from_user_id, req.to_user_id])
+            profiles = await self.c.accounts.public_profiles(
+                [req.from_user_id, req.to_user_id], session=uow.session
+            )
             out = self._out(req, profiles)
             users = [req.from_user_id, req.to_user_id] if notify_both else [user_id]
             await self.c.sync.emit(

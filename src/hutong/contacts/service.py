@@ -265,7 +265,7 @@ class ContactsService:
         return FriendListOut(friends=out, index=letters)
 
     async def friend(self, user_id: int, friend_id: int) -> FriendOut:
-        async with self.db.read() as s:
+        async with self.db.reading() as s:
             row = await s.get(Friendship, (user_id, friend_id))
         if row is None:
             raise NotFound("Not in your friends.")

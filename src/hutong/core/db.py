@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import traceback
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -36,6 +38,7 @@ from sqlalchemy.types import TypeDecorator
 log = logging.getLogger(__name__)
 # Set while this task is inside a write transaction, so a nested write does not wait on itself.
 _in_write: ContextVar[bool] = ContextVar("hutong_in_write", default=False)
+_write_session: ContextVar[AsyncSession | None] = ContextVar("hutong_write_session", default=None)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -129,6 +132,21 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+class NestedTransaction(RuntimeWarning):
+    """A transaction was opened inside a write transaction (see `Database.read`)."""
+
+    def __init__(self) -> None:
+        # Name the Hutong frames that led here: the write that is open is among them.
+        where = " <- ".join(
+            f"{f.filename.rsplit('/hutong/', 1)[-1]}:{f.lineno}"
+            for f in reversed(traceback.extract_stack()[:-3])
+            if "/hutong/" in f.filename and not f.filename.endswith("core/db.py")
+        )
+        super().__init__(
+            f"a transaction opened inside Database.write() takes a second connection: {where}"
+        )
+
+
 class Database:
     """The engine and the two kinds of transaction every service uses."""
 
@@ -153,6 +171,8 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[UnitOfWork]:
         """A write transaction. Commits when the block ends, then runs after-commit hooks."""
+        if _in_write.get():
+            warnings.warn(NestedTransaction(), stacklevel=3)
         turn = self._write_turn if self._write_turn is not None and not _in_write.get() else None
         if turn is not None:
             # SQLite admits one writer at a time anyway; queueing this process's writers here,
@@ -164,7 +184,11 @@ class Database:
             async with self._write() as session:
                 uow = UnitOfWork(session)
                 async with session.begin():
-                    yield uow
+                    current = _write_session.set(session)
+                    try:
+                        yield uow
+                    finally:
+                        _write_session.reset(current)
         finally:
             _in_write.reset(token)
             if turn is not None:
@@ -185,9 +209,29 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only transaction with a consistent snapshot."""
+        """A read-only transaction with a consistent snapshot.
+
+        Never open one inside `write()`: the writer already holds a pooled connection and
+        would wait for a second one, so under load every connection is held by a writer
+        waiting for another and the pool runs dry (a 503 for everyone). Read what a write needs
+        before the write begins, or through the write's own session. Tests turn the warning
+        below into an error."""
+        if _in_write.get():
+            warnings.warn(NestedTransaction(), stacklevel=3)
         async with self._read() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session to read from: inside `write()`, the write's own (it sees the write's
+        changes and takes no second connection); elsewhere a read transaction. For helpers
+        called both ways (profiles, names); never share it with tasks running concurrently."""
+        session = _write_session.get()
+        if session is not None:
+            yield session
+            return
+        async with self.read() as s:
+            yield s
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -61,6 +61,11 @@ class PubSub:
     async def publish(self, topic: str, message: Message) -> None:
         raise NotImplementedError
 
+    async def publish_many(self, items: list[tuple[str, Message]]) -> None:
+        """Publish several messages, in order (one round trip where the transport allows)."""
+        for topic, message in items:
+            await self.publish(topic, message)
+
     def on_reset(self, hook: ResetHook) -> None:
         """Call `hook` whenever messages may have been missed (after a reconnect)."""
         self._reset_hooks.append(hook)
@@ -153,6 +158,16 @@ class RedisPubSub(PubSub):
 
     async def publish(self, topic: str, message: Message) -> None:
         await self._client.publish(self._prefix + topic, orjson.dumps(message))
+
+    async def publish_many(self, items: list[tuple[str, Message]]) -> None:
+        # A group message goes to hundreds of user topics: one pipelined round trip, not one
+        # per member (non-transactional, so Redis applies them in order without MULTI).
+        if not items:
+            return
+        async with self._client.pipeline(transaction=False) as pipe:
+            for topic, message in items:
+                pipe.publish(self._prefix + topic, orjson.dumps(message))
+            await pipe.execute()
 
     async def _remote_subscribe(self, topic: str) -> None:
         async with self._lock:

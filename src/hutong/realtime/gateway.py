@@ -25,7 +25,7 @@ from hutong.core.errors import HutongError
 from hutong.core.observability import Metrics
 from hutong.core.pubsub import PubSub, Subscription
 from hutong.realtime.presence import Presence
-from hutong.realtime.service import SyncLog, session_topic, user_topic
+from hutong.realtime.service import SyncLog, SyncPage, session_topic, user_topic
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,14 @@ ClientHandler = Callable[[Principal, dict[str, Any]], Awaitable[dict[str, Any] |
 MAX_FRAME = 16 * 1024
 CLOSE_REVOKED = 4001
 CLOSE_UNAUTHENTICATED = 4401
+# The standard "try again later": the log could not be read (database overloaded or down). The
+# client reconnects with its last seq and loses nothing.
+CLOSE_TRY_AGAIN = 1013
 _RESYNC: dict[str, Any] = {"type": "_resync"}
+
+
+class CatchUpFailed(Exception):
+    """The sync log could not be read for a socket's catch-up."""
 
 
 class Connection:
@@ -123,6 +130,9 @@ class Gateway:
             await self._sender(conn)
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass
+        except CatchUpFailed:
+            with contextlib.suppress(Exception):
+                await conn.ws.close(code=CLOSE_TRY_AGAIN, reason="try again")
         finally:
             self.connections.discard(conn)
             self.metrics.open_sockets.dec()
@@ -138,12 +148,24 @@ class Gateway:
     async def _catch_up(self, conn: Connection) -> None:
         assert conn.principal is not None
         while True:
-            page = await self.log.since(conn.principal.user_id, conn.last_seq, self.page)
+            page = await self._page(conn.principal.user_id, conn.last_seq)
             for event in page.events:
                 await conn.ws.send_json(event.wire())
                 conn.last_seq = event.seq
             if not page.has_more:
                 return
+
+    async def _page(self, user_id: int, since: int) -> SyncPage:
+        """A page of the log, retried briefly: a reconnect storm can find the pool busy."""
+        for attempt in range(3):
+            try:
+                return await self.log.since(user_id, since, self.page)
+            except Exception as exc:
+                if attempt == 2:
+                    log.warning("catch-up for user %s failed: %s", user_id, exc)
+                    raise CatchUpFailed from exc
+                await asyncio.sleep(0.25 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def on_client_message(self, kind: str, handler: ClientHandler) -> None:
         """Let a domain handle a message type clients send up the socket (e.g. "typing")."""

@@ -122,23 +122,39 @@ class SyncLog:
 
         async def publish() -> None:
             self.metrics.events.inc(len(seqs))
-            for uid, seq in seqs.items():
-                await self.pubsub.publish(user_topic(uid), Event(seq, kind, pushed, at).wire())
+            await self.pubsub.publish_many(
+                [
+                    (user_topic(uid), Event(seq, kind, pushed, at).wire())
+                    for uid, seq in seqs.items()
+                ]
+            )
 
         uow.after_commit(publish)
         return seqs
 
     async def emit_many(
-        self, uow: UnitOfWork, events: list[tuple[list[int], str, dict[str, Any]]]
+        self,
+        uow: UnitOfWork,
+        events: list[tuple[list[int], str, dict[str, Any]]],
+        *,
+        live: list[dict[str, Any] | None] | None = None,
     ) -> None:
         """Append many `(user_ids, kind, payload)` events in order, in two statements however
-        many there are (an outbox relay delivering a backlog). A user named by several events
-        gets consecutive sequence numbers in the order given."""
-        wanted = [(uid, kind, payload) for ids, kind, payload in events for uid in sorted(set(ids))]
+        many there are (an outbox relay delivering a backlog, a batch of chat messages). A user
+        named by several events gets consecutive sequence numbers in the order given. `live`,
+        parallel to `events`, is what to push instead of the stored payload (as in `emit`)."""
+        pushes = live if live is not None else [None] * len(events)
+        if len(pushes) != len(events):
+            raise ValueError("live must be parallel to events")
+        wanted = [
+            (uid, kind, payload, push if push is not None else payload)
+            for (ids, kind, payload), push in zip(events, pushes, strict=True)
+            for uid in sorted(set(ids))
+        ]
         if not wanted:
             return
         counts: dict[int, int] = {}
-        for uid, _, _ in wanted:
+        for uid, *_ in wanted:
             counts[uid] = counts.get(uid, 0) + 1
         stmt = self._upsert(UserSequence).values(
             [{"user_id": uid, "last_seq": n} for uid, n in sorted(counts.items())]
@@ -150,23 +166,24 @@ class SyncLog:
         last = {int(r[0]): int(r[1]) for r in (await uow.session.execute(stmt)).all()}
         next_seq = {uid: last[uid] - n + 1 for uid, n in counts.items()}
         now = self.clock.now()
-        appended: list[tuple[int, int, str, dict[str, Any]]] = []
-        for uid, kind, payload in wanted:
-            appended.append((uid, next_seq[uid], kind, payload))
+        appended: list[tuple[int, int, str, dict[str, Any], dict[str, Any]]] = []
+        for uid, kind, payload, push in wanted:
+            appended.append((uid, next_seq[uid], kind, payload, push))
             next_seq[uid] += 1
         await uow.session.execute(
             insert(SyncEvent),
             [
                 {"user_id": u, "seq": q, "kind": k, "payload": p, "created_at": now}
-                for u, q, k, p in appended
+                for u, q, k, p, _ in appended
             ],
         )
         at = now.isoformat()
 
         async def publish() -> None:
             self.metrics.events.inc(len(appended))
-            for uid, seq, kind, payload in appended:
-                await self.pubsub.publish(user_topic(uid), Event(seq, kind, payload, at).wire())
+            await self.pubsub.publish_many(
+                [(user_topic(u), Event(q, k, push, at).wire()) for u, q, k, _, push in appended]
+            )
 
         uow.after_commit(publish)
 

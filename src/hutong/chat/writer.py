@@ -1,0 +1,265 @@
+"""Group commit for chat messages: the messages sent at the same moment share one transaction.
+
+A send is checked first, outside any transaction (membership, friendship, body, mentions,
+moderation). What is left — hand out the chat's next sequence numbers, store the messages, point
+every member's sync log at them — is queued here. One writer task per process takes everything
+queued and writes it with a fixed number of set-based statements, whatever the batch holds:
+
+1. re-check that each sender is still an active member (they may have been removed a moment
+   ago) and find sends whose `client_id` was already stored (a retry answers with the first);
+2. advance each chat's `last_seq` by the number of its new messages (chats in id order, so two
+   workers' batches lock chat rows in the same order and cannot deadlock);
+3. insert the messages; un-hide the chats for their members;
+4. one `emit_many` for every member of every chat (user sequence rows locked in id order).
+
+While a batch is written the next one queues, so the batch size follows the load: one message
+when idle, hundreds under a storm. On SQLite the batch holds the process's write turn; one
+BEGIN IMMEDIATE and one commit carry all of it. If a batch fails as a whole (a database error,
+or a `client_id` stored by another worker in the meantime), each send is retried alone; the
+unique `(sender_id, client_id)` makes that safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+
+from hutong.chat.models import Chat, Member, Message
+from hutong.chat.schemas import MessageOut
+from hutong.chat.store import MESSAGE_EVENT, ChatDeps, NotAMember, message_out
+from hutong.core.db import UnitOfWork
+from hutong.core.errors import Conflict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pending:
+    """One checked send waiting for its sequence number."""
+
+    chat_id: int
+    sender_id: int
+    client_id: str
+    kind: str
+    body: dict[str, Any]
+    mentions: list[int] = field(default_factory=list)
+    mention_all: bool = False
+
+
+Outcome = MessageOut | BaseException
+
+
+class MessageWriter:
+    def __init__(self, deps: ChatDeps, *, max_batch: int = 256) -> None:
+        self.deps = deps
+        self.max_batch = max_batch
+        self._queue: deque[tuple[Pending, asyncio.Future[Outcome]]] = deque()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: list[asyncio.Future[Outcome]] = []
+        self.batches = 0
+        self.messages = 0
+
+    async def submit(self, p: Pending) -> MessageOut:
+        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._queue.append((p, fut))
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="chat-writer")
+        # The message is written even if the sender hangs up; a retry with the same client id
+        # then finds it.
+        outcome = await asyncio.shield(fut)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def drain(self) -> None:
+        """Wait until every queued send is written (shutdown, tests)."""
+        pending = [f for _, f in self._queue] + self._inflight
+        if pending:
+            await asyncio.wait(pending)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                n = min(len(self._queue), self.max_batch)
+                batch = [self._queue.popleft() for _ in range(n)]
+                self._inflight = [f for _, f in batch]
+                try:
+                    await self._write(batch)
+                except Exception as exc:  # a bug here must not leave senders waiting forever
+                    log.exception("chat writer failed")
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_result(exc)
+                finally:
+                    self._inflight = []
+
+    async def _write(self, batch: list[tuple[Pending, asyncio.Future[Outcome]]]) -> None:
+        try:
+            outcomes = await self._apply([p for p, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                outcomes = [exc]
+            else:
+                log.warning("chat batch of %d failed (%s); retrying one by one", len(batch), exc)
+                outcomes = []
+                for p, _ in batch:
+                    try:
+                        outcomes.extend(await self._apply([p]))
+                    except Exception as one:
+                        outcomes.append(one)
+        self.batches += 1
+        self.messages += len(batch)
+        for (_, fut), outcome in zip(batch, outcomes, strict=True):
+            if not fut.done():
+                fut.set_result(outcome)
+
+    async def _apply(self, batch: list[Pending]) -> list[Outcome]:
+        deps = self.deps
+        outcomes: list[Outcome | None] = [None] * len(batch)
+        async with deps.db.write() as uow:
+            s = uow.session
+            pairs = {(p.chat_id, p.sender_id) for p in batch}
+            active = set(
+                (
+                    await s.execute(
+                        select(Member.chat_id, Member.user_id).where(
+                            tuple_(Member.chat_id, Member.user_id).in_(sorted(pairs)),
+                            Member.status == "active",
+                        )
+                    )
+                ).all()
+            )
+            keys = {(p.sender_id, p.client_id) for p in batch}
+            stored = {
+                (m.sender_id, m.client_id): m
+                for m in await s.scalars(
+                    select(Message).where(
+                        tuple_(Message.sender_id, Message.client_id).in_(sorted(keys))
+                    )
+                )
+            }
+            fresh: list[int] = []
+            first_of: dict[tuple[int, str], int] = {}
+            for i, p in enumerate(batch):
+                key = (p.sender_id, p.client_id)
+                if key in stored:
+                    outcomes[i] = _same_chat(message_out(stored[key]), p.chat_id)
+                elif key in first_of:
+                    continue  # the same send twice in one batch: answered from the first below
+                elif (p.chat_id, p.sender_id) not in active:
+                    outcomes[i] = NotAMember("You are no longer in this chat.")
+                else:
+                    first_of[key] = i
+                    fresh.append(i)
+            if fresh:
+                await self._store(uow, batch, fresh, outcomes)
+            for i, p in enumerate(batch):
+                if outcomes[i] is None:
+                    first = outcomes[first_of[(p.sender_id, p.client_id)]]
+                    assert first is not None
+                    outcomes[i] = (
+                        first
+                        if isinstance(first, BaseException)
+                        else (_same_chat(first, p.chat_id))
+                    )
+        return [o for o in outcomes if o is not None]
+
+    async def _store(
+        self,
+        uow: UnitOfWork,
+        batch: list[Pending],
+        fresh: list[int],
+        outcomes: list[Outcome | None],
+    ) -> None:
+        deps = self.deps
+        s = uow.session
+        now = deps.clock.now()
+        per_chat: dict[int, list[int]] = {}
+        for i in fresh:
+            per_chat.setdefault(batch[i].chat_id, []).append(i)
+        rows: list[dict[str, Any]] = []
+        for chat_id in sorted(per_chat):
+            idx = per_chat[chat_id]
+            last = (
+                await s.execute(
+                    update(Chat)
+                    .where(Chat.id == chat_id)
+                    .values(last_seq=Chat.last_seq + len(idx), updated_at=now)
+                    .returning(Chat.last_seq)
+                )
+            ).scalar_one()
+            for n, i in enumerate(idx):
+                p = batch[i]
+                text = str(p.body.get("text", "")) if p.kind == "text" else ""
+                row = {
+                    "chat_id": chat_id,
+                    "seq": last - len(idx) + 1 + n,
+                    "sender_id": p.sender_id,
+                    "client_id": p.client_id,
+                    "kind": p.kind,
+                    "body": p.body,
+                    "search_text": text.casefold(),
+                    "mentions": p.mentions,
+                    "mention_all": p.mention_all,
+                    "created_at": now,
+                    "recalled_at": None,
+                    "recalled_by": None,
+                }
+                rows.append(row)
+                outcomes[i] = MessageOut(
+                    chat_id=chat_id,
+                    seq=row["seq"],
+                    sender_id=p.sender_id,
+                    client_id=p.client_id,
+                    kind=p.kind,
+                    body=p.body,
+                    mentions=p.mentions,
+                    mention_all=p.mention_all,
+                    created_at=now,
+                    recalled=False,
+                    recalled_by=None,
+                )
+        await s.execute(insert(Message), rows)
+        chats = sorted(per_chat)
+        # A new message brings a hidden chat back into everyone's list, as WeChat does.
+        await s.execute(
+            update(Member)
+            .where(Member.chat_id.in_(chats), Member.hidden.is_(True), Member.status == "active")
+            .values(hidden=False)
+        )
+        members: dict[int, list[int]] = {c: [] for c in chats}
+        for chat_id, user_id in (
+            await s.execute(
+                select(Member.chat_id, Member.user_id).where(
+                    Member.chat_id.in_(chats), Member.status == "active"
+                )
+            )
+        ).all():
+            members[chat_id].append(user_id)
+        events: list[tuple[list[int], str, dict[str, Any]]] = []
+        live: list[dict[str, Any] | None] = []
+        for chat_id in chats:
+            for i in per_chat[chat_id]:
+                o = outcomes[i]
+                assert isinstance(o, MessageOut)
+                events.append((members[chat_id], MESSAGE_EVENT, {"chat_id": chat_id, "seq": o.seq}))
+                live.append(o.model_dump(mode="json"))
+        await deps.sync.emit_many(uow, events, live=live)
+
+
+def _same_chat(found: MessageOut, chat_id: int) -> MessageOut | Conflict:
+    if found.chat_id != chat_id:
+        return Conflict(
+            "That client_id was already used for another chat.",
+            fields={"client_id": "already used"},
+        )
+    return found
