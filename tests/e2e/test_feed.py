@@ -5,13 +5,32 @@ comment, and the author finds the mention and the repost among the notifications
 from __future__ import annotations
 
 import re
+import subprocess
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from hutong.microblog.text import weibo_length
 from tests.e2e.conftest import NewContext, sign_in_api, wait_online
-from tests.e2e.harness import Server
+from tests.e2e.harness import PASSWORD, Server, hutong_bin, server_env, unique_handle
 from tests.e2e.social import api
+
+
+def verify(server: Server, badges: list[tuple[dict[str, Any], str, str]]) -> None:
+    """Grant V badges the operator's way: by an admin made with `hutong create-admin`."""
+    handle = unique_handle("adm")
+    subprocess.run(
+        [hutong_bin(), "create-admin", handle, "--password", PASSWORD],
+        cwd=server.data_dir,
+        env=server_env(server.data_dir),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    admin = {"handle": handle, "password": PASSWORD}
+    for user, kind, reason in badges:
+        body = {"kind": kind, "reason": reason}
+        api(server, admin, "POST", f"/admin/users/{user['id']}/verification", body)
 
 
 def counter_shows(page: Page, text: str) -> int:
@@ -74,7 +93,7 @@ def test_counter_post_realtime_repost_and_notifications(
     box.fill("新年快乐 ")
     box.press("End")
     box.press_sequentially("#春节", delay=30)
-    a.get_by_test_id("suggest-topic-new").click()
+    a.get_by_test_id("suggest-topic-new").filter(has_text="#春节#").click()
     expect(box).to_have_value("新年快乐 #春节# ")
     box.press_sequentially("@" + bob["handle"][:5], delay=30)
     a.locator(f"[data-testid=suggest-user][data-handle='{bob['handle']}']").click()
@@ -140,3 +159,85 @@ def test_counter_post_realtime_repost_and_notifications(
     b.goto("/#/feed/notifications")
     b.reload()
     expect(b.locator("[data-testid=note][data-kind=mention]")).to_contain_text("新年快乐")
+
+
+def test_infinite_scroll_comments_replies_likes_topic_and_follow(
+    new_context: NewContext, server: Server
+) -> None:
+    viewer = server.create_user(display_name="Reader")
+    authors = [server.create_user(display_name=f"Author {i}") for i in range(7)]
+    verify(
+        server,
+        [(authors[0], "organisation", "Hutong Community Centre"), (authors[1], "personal", "Tea")],
+    )
+    for author in authors:
+        api(server, viewer, "PUT", f"/microblog/users/{author['handle']}/follow", {})
+    for author in authors:
+        for n in range(3):
+            api(server, author, "POST", "/microblog/posts", {"text": f"胡同日记 {n} #胡同#"})
+
+    page = new_context().new_page()
+    sign_in_api(page.context, viewer["handle"])
+    page.goto("/#/feed")
+    posts = page.get_by_test_id("post")
+    expect(posts).to_have_count(20)  # one page
+    expect(page.get_by_test_id("feed-list-end")).to_have_count(0)
+    page.locator(".screen-body").evaluate("el => el.scrollTo(0, el.scrollHeight)")
+    expect(posts).to_have_count(21)  # the next page, by cursor
+    expect(page.get_by_test_id("feed-list-end")).to_be_visible()
+    ids = posts.evaluate_all("els => els.map(e => Number(e.dataset.id))")
+    assert ids == sorted(ids, reverse=True)
+    assert len(set(ids)) == 21
+
+    # A post: like it, comment, reply to the comment.
+    newest = posts.first
+    newest.get_by_test_id("post-like").click()
+    expect(newest.get_by_test_id("post-like")).to_have_attribute("data-count", "1")
+    newest.get_by_test_id("post-text").click()
+    expect(page.get_by_test_id("screen-feed-post")).to_be_visible()
+    like = page.get_by_test_id("post").get_by_test_id("post-like")
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_test_id("comments-empty")).to_be_visible()
+    page.get_by_test_id("comment-input").fill("写得真好")
+    page.get_by_test_id("comment-input").press("Enter")
+    comment = page.get_by_test_id("comment")
+    expect(comment.get_by_test_id("comment-text")).to_have_text("写得真好")
+    expect(page.get_by_test_id("detail-tab-comments")).to_have_text("Comments 1")
+    comment.get_by_test_id("comment-reply").click()
+    expect(page.get_by_test_id("comment-replying")).to_contain_text("Reader")
+    page.get_by_test_id("comment-input").fill("谢谢")
+    page.get_by_test_id("comment-send").click()
+    expect(comment.get_by_test_id("reply").get_by_test_id("comment-text")).to_have_text("谢谢")
+    # Stored: after a reload the reply is still under its comment.
+    page.reload()
+    expect(page.get_by_test_id("comment").get_by_test_id("reply")).to_have_count(1)
+
+    # The topic link opens the topic page with every post on it.
+    page.get_by_test_id("post").get_by_test_id("topic-link").click()
+    expect(page.get_by_test_id("screen-feed-topic")).to_be_visible()
+    expect(page.get_by_test_id("topic-count")).to_have_text("21 posts")
+
+    # Badges: blue V for an organisation, orange for a person, on posts and profiles.
+    by_org = page.locator("[data-testid=post]", has_text="Author 0").first
+    expect(by_org.get_by_test_id("verified-badge")).to_have_attribute("data-kind", "organisation")
+    by_person = page.locator("[data-testid=post]", has_text="Author 1").first
+    expect(by_person.get_by_test_id("verified-badge")).to_have_class(
+        re.compile(r"\bvbadge--personal\b")
+    )
+    by_person.get_by_test_id("post-author").click()
+    expect(page.get_by_test_id("profile-badge")).to_have_attribute("data-kind", "personal")
+    expect(page.get_by_test_id("profile-verified")).to_have_text("Verified: Tea")
+
+    # An author's profile: counts, and the follow button undoes the follow.
+    author = authors[0]
+    page.goto(f"/#/feed/u/{author['handle']}")
+    expect(page.get_by_test_id("profile-name")).to_have_text("Author 0")
+    expect(page.get_by_test_id("profile-badge")).to_have_class(re.compile(r"\bvbadge--org\b"))
+    expect(page.get_by_test_id("profile-posts-count")).to_contain_text("3")
+    expect(page.get_by_test_id("profile-followers")).to_have_text("1")
+    follow = page.get_by_test_id("follow-button")
+    expect(follow).to_have_text("Following")
+    follow.click()
+    expect(follow).to_have_text("+ Follow")
+    expect(page.get_by_test_id("profile-followers")).to_have_text("0")
+    expect(page.get_by_test_id("profile-posts").get_by_test_id("post")).to_have_count(3)

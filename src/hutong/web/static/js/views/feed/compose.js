@@ -135,14 +135,19 @@ function composer(ctx, repostOf) {
     lastQuery = "";
   }
 
-  function replaceBeforeCaret(length, insert) {
+  /** Replace the `#…` or `@…` being typed (as it is now, not as it was when asked) with `insert`. */
+  function complete(kind, insert) {
     const caret = input.selectionStart;
-    const before = input.value.slice(0, caret - length);
+    const head = input.value.slice(0, caret);
+    const m = (kind === "topic" ? TOPIC_BEFORE_CARET : MENTION_BEFORE_CARET).exec(head);
+    const token = m ? m[1].length + 1 : 0;
+    const before = head.slice(0, head.length - token);
     const after = input.value.slice(input.selectionEnd);
     input.value = before + insert + after;
     const at = before.length + insert.length;
     input.setSelectionRange(at, at);
     input.focus();
+    lookUp.cancel();
     closeSuggest();
     update();
   }
@@ -162,10 +167,10 @@ function composer(ctx, repostOf) {
         const topics = await feed.suggestTopics(q);
         if (lastQuery !== key) return;
         const rows = topics.map((t) =>
-          h("button", { type: "button", class: "fsuggest-item", role: "option", testid: "suggest-topic", onclick: () => replaceBeforeCaret(q.length + 1, `#${t.name}# `) }, h("span", { class: "fsuggest-main" }, `#${t.name}#`), h("span", { class: "fsuggest-note" }, `${t.posts_count} posts`)),
+          h("button", { type: "button", class: "fsuggest-item", role: "option", testid: "suggest-topic", onclick: () => complete("topic", `#${t.name}# `) }, h("span", { class: "fsuggest-main" }, `#${t.name}#`), h("span", { class: "fsuggest-note" }, `${t.posts_count} posts`)),
         );
         // Always offer the topic as typed, so a new topic is one tap too.
-        if (!topics.some((t) => t.name === q)) rows.push(h("button", { type: "button", class: "fsuggest-item", role: "option", testid: "suggest-topic-new", onclick: () => replaceBeforeCaret(q.length + 1, `#${q}# `) }, h("span", { class: "fsuggest-main" }, `#${q}#`), h("span", { class: "fsuggest-note" }, "New topic")));
+        if (!topics.some((t) => t.name === q)) rows.push(h("button", { type: "button", class: "fsuggest-item", role: "option", testid: "suggest-topic-new", onclick: () => complete("topic", `#${q}# `) }, h("span", { class: "fsuggest-main" }, `#${q}#`), h("span", { class: "fsuggest-note" }, "New topic")));
         showSuggestions(rows);
       } else {
         const people = await feed.searchUsers(q, 8);
@@ -174,7 +179,7 @@ function composer(ctx, repostOf) {
           people.map((p) =>
             h(
               "button",
-              { type: "button", class: "fsuggest-item", role: "option", testid: "suggest-user", dataset: { handle: p.user.handle }, onclick: () => replaceBeforeCaret(q.length + 1, `@${p.user.handle} `) },
+              { type: "button", class: "fsuggest-item", role: "option", testid: "suggest-user", dataset: { handle: p.user.handle }, onclick: () => complete("user", `@${p.user.handle} `) },
               avatar(p.user, { size: "sm" }),
               h("span", { class: "fsuggest-main" }, p.user.display_name || p.user.handle, verifiedBadge(p.user)),
               h("span", { class: "fsuggest-note" }, `@${p.user.handle}`),
@@ -285,8 +290,9 @@ function composer(ctx, repostOf) {
       "div",
       { class: "fcompose" },
       error.el,
-      h("div", { class: "fcompose-box" }, input, suggest),
+      h("div", { class: "fcompose-box" }, input),
       h("div", { class: "fcompose-bar" }, visCell, counter),
+      suggest,
       repostOf ? original : h("div", {}, grid, picker),
     ),
   });

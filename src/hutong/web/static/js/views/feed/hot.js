@@ -40,6 +40,6 @@ export function hotView(ctx) {
     title: "Hot search",
     back: "/feed",
     testid: "screen-feed-hot",
-    body: [h("div", { class: "cells-title" }, "微博热搜 · Hot search"), entries, posts],
+    body: [h("div", { class: "cells-title" }, "Trending now"), entries, posts],
   });
 }

@@ -44,7 +44,7 @@ export function profileView(ctx) {
             : followButton(handle, { following: p.following, followed_by: p.followed_by, mutual: p.mutual }, { small: true, onChange: (out) => (followers.textContent = String(out.followers_count)) }),
         ),
       ),
-      h("h2", { class: "fprofile-name", testid: "profile-name" }, u.display_name || u.handle, verifiedBadge(u, { testid: "profile-badge" })),
+      h("h2", { class: "fprofile-name" }, h("span", { testid: "profile-name" }, u.display_name || u.handle), verifiedBadge(u, { testid: "profile-badge" })),
       h("p", { class: "fprofile-handle" }, `@${u.handle}`, p.followed_by && !p.is_self ? h("span", { class: "chip", testid: "profile-follows-you" }, "Follows you") : null),
       u.verified ? h("p", { class: ["fprofile-verified", `fprofile-verified--${u.verified}`], testid: "profile-verified" }, `${VERIFIED[u.verified] || "Verified"}${u.verified_reason ? `: ${u.verified_reason}` : ""}`) : null,
       p.bio ? h("p", { class: "fprofile-bio", testid: "profile-bio" }, p.bio) : null,

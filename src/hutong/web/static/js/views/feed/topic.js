@@ -34,7 +34,7 @@ export function topicView(ctx) {
   header.append(compose);
   return screen(ctx, {
     title: `#${name}#`,
-    back: ctx.query.back || "/feed/hot",
+    back: ctx.query.back || "/feed",
     testid: "screen-feed-topic",
     body: [header, list.el],
     bodyRef: (main) => ctx.setTimeout(() => list.attach(main), 0),
