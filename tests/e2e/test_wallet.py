@@ -291,3 +291,22 @@ def test_decline_withdraw_pay_code_and_pin_lock(new_context: NewContext, server:
     expect(c.get_by_test_id("pin-error")).to_contain_text("Payments are locked until")
     expect(c.get_by_test_id("pinpad-key-1")).to_be_disabled()
     assert balance(server, carol) == 6_490
+
+    # Dan moves his shop's takings to his wallet; having no PIN yet, he is sent to set one first
+    # and comes back to the shop.
+    d.goto(f"/#/wallet/merchants/{shop['id']}")
+    expect(d.get_by_test_id("merchant-balance")).to_have_text("¥15.00")
+    expect(d.get_by_test_id("merchant-settlements")).to_contain_text("¥15.00")
+    d.get_by_test_id("merchant-settle").click()
+    d.get_by_test_id("confirm-ok").click()
+    form = d.get_by_test_id("pin-form")
+    form.get_by_test_id("input-password").fill(PASSWORD)
+    form.get_by_test_id("input-pin").fill(PIN)
+    form.get_by_test_id("input-confirm").fill(PIN)
+    form.get_by_test_id("pin-save").click()
+    expect(d.get_by_test_id("merchant-name")).to_have_text("Dan's Noodles")
+    d.get_by_test_id("merchant-settle").click()
+    expect(d.get_by_test_id("pin-amount")).to_have_text("¥15.00")
+    enter_pin(d)
+    expect(d.get_by_test_id("merchant-balance")).to_have_text("¥0.00")
+    assert balance(server, dan) == 1_500
