@@ -4,10 +4,12 @@ comment, and the author finds the mention and the repost among the notifications
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from typing import Any
 
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from hutong.microblog.text import weibo_length
@@ -31,6 +33,12 @@ def verify(server: Server, badges: list[tuple[dict[str, Any], str, str]]) -> Non
     for user, kind, reason in badges:
         body = {"kind": kind, "reason": reason}
         api(server, admin, "POST", f"/admin/users/{user['id']}/verification", body)
+
+
+def png(colour: str) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def counter_shows(page: Page, text: str) -> int:
@@ -241,3 +249,24 @@ def test_infinite_scroll_comments_replies_likes_topic_and_follow(
     expect(follow).to_have_text("+ Follow")
     expect(page.get_by_test_id("profile-followers")).to_have_text("0")
     expect(page.get_by_test_id("profile-posts").get_by_test_id("post")).to_have_count(3)
+
+    # A post with two images, for followers only.
+    page.goto("/#/feed/compose")
+    page.get_by_test_id("compose-file").set_input_files(
+        [
+            {"name": f"{n}.png", "mimeType": "image/png", "buffer": png(colour)}
+            for n, colour in enumerate(["red", "blue"])
+        ]
+    )
+    expect(page.locator("[data-testid=compose-image][data-id]")).to_have_count(2)
+    page.get_by_test_id("compose-visibility").click()
+    page.get_by_test_id("visibility-followers").click()
+    expect(page.get_by_test_id("compose-visibility-value")).to_have_text("Followers")
+    page.get_by_test_id("compose-input").fill("两张照片")
+    page.get_by_test_id("compose-submit").click()
+    expect(page.get_by_test_id("screen-feed")).to_be_visible()
+    mine = page.get_by_test_id("post").first
+    expect(mine.get_by_test_id("post-text")).to_have_text("两张照片")
+    expect(mine.get_by_test_id("post-visibility")).to_contain_text("Followers")
+    expect(mine.get_by_test_id("post-images").locator("img")).to_have_count(2)
+    expect(mine.get_by_test_id("post-repost")).to_have_attribute("aria-disabled", "true")
