@@ -79,11 +79,10 @@ def test_top_up_then_a_transfer_the_friend_accepts(new_context: NewContext, serv
     expect(a.get_by_test_id("wallet-balance")).to_have_text("¥100.00")
     assert balance(server, alice) == 10_000
 
-    # Bob watches his wallet.
-    b.goto("/#/wallet")
+    # Bob is on his Me tab.
+    b.goto("/#/me")
     wait_online(b)
-    expect(b.get_by_test_id("wallet-balance")).to_have_text("¥0.00")
-    expect(b.get_by_test_id("wallet-incoming")).to_have_count(0)
+    expect(b.get_by_test_id("tab-badge-me")).to_be_hidden()
 
     # Alice sends ¥25.50; a wrong PIN first is refused on the sheet, and moves nothing.
     a.get_by_test_id("wallet-transfer").click()
@@ -101,7 +100,10 @@ def test_top_up_then_a_transfer_the_friend_accepts(new_context: NewContext, serv
     expect(a.get_by_test_id("wallet-balance-note")).to_have_text("Balance ¥74.50")
     assert balance(server, alice) == 7_450
 
-    # Bob is told at once; he opens it and accepts.
+    # Bob is told at once (a badge on Me); he opens it and accepts.
+    expect(b.get_by_test_id("tab-badge-me")).to_have_text("1")
+    b.get_by_test_id("me-wallet").click()
+    expect(b.get_by_test_id("wallet-balance")).to_have_text("¥0.00")
     incoming = b.get_by_test_id("wallet-incoming")
     expect(incoming).to_contain_text("1 transfer waiting for you")
     incoming.click()
