@@ -175,3 +175,41 @@ def test_chat_list_pin_mute_delete_and_search(new_context: NewContext, server: S
     expect(page.get_by_test_id(f"chat-{zed}").get_by_test_id("chat-preview")).to_have_text(
         "still there?"
     )
+
+
+def test_a_link_in_a_message_opens_in_the_in_app_browser(
+    new_context: NewContext, server: Server
+) -> None:
+    alice = server.create_user(display_name="Alice Wang")
+    bob = server.create_user(display_name="Bob Li")
+    make_friends(server, alice, bob)
+    page_url = f"{server.base_url}/healthz"
+    chat = api(server, alice, "POST", "/chats/direct", {"user_id": bob["id"]})
+    api(
+        server,
+        alice,
+        "POST",
+        f"/chats/{chat['id']}/messages",
+        {"client_id": "link-1", "kind": "text", "text": f"Look at this {page_url} !"},
+    )
+
+    b = new_context().new_page()
+    sign_in_api(b.context, bob["handle"])
+    b.goto(f"/#/chats/{chat['id']}")
+    wait_online(b)
+    b.get_by_test_id("msg-link").click()
+    view = b.get_by_test_id("in-app-browser")
+    expect(view).to_be_visible()
+    host = page_url.split("/")[2]
+    expect(view.get_by_test_id("browser-host")).to_have_text(host)
+    frame = view.get_by_test_id("browser-frame")
+    expect(frame).to_have_attribute("src", page_url)
+    # Sandboxed: the page runs, but never as Hutong's origin.
+    sandbox = frame.get_attribute("sandbox") or ""
+    assert "allow-scripts" in sandbox and "allow-same-origin" not in sandbox
+    expect(b.frame_locator("[data-testid=browser-frame]").locator("body")).to_contain_text("ok")
+    expect(view.get_by_test_id("browser-external")).to_have_attribute("href", page_url)
+    # Still in the chat underneath; closing returns to it.
+    view.get_by_test_id("browser-close").click()
+    expect(view).to_have_count(0)
+    expect(b.get_by_test_id("screen-chat")).to_be_visible()

@@ -18,6 +18,8 @@ _SHELL_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
         "connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; "
+        # The in-app browser frames the pages that links in chats point to (sandboxed).
+        "frame-src http: https:; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",

@@ -8,6 +8,7 @@ import { icon } from "../../icons.js";
 import * as users from "../../data/users.js";
 import * as store from "../../store.js";
 import { avatar } from "../../ui/avatar.js";
+import { inAppLink } from "../../ui/browser.js";
 import { senderName } from "./common.js";
 import { openImage, playVoice } from "./media.js";
 
@@ -27,7 +28,7 @@ function richText(text) {
   let last = 0;
   for (const match of text.matchAll(URL_RE)) {
     if (match.index > last) out.push(text.slice(last, match.index));
-    out.push(h("a", { href: match[0], target: "_blank", rel: "noopener noreferrer nofollow", class: "msg-link" }, match[0]));
+    out.push(h("a", { href: match[0], target: "_blank", rel: "noopener noreferrer nofollow", class: "msg-link", testid: "msg-link", onclick: inAppLink(match[0]) }, match[0]));
     last = match.index + match[0].length;
   }
   if (last < text.length) out.push(text.slice(last));
@@ -38,7 +39,7 @@ function previewCard(p) {
   if (!p || !(p.title || p.description)) return null;
   return h(
     "a",
-    { class: "link-card", href: p.url || "#", target: "_blank", rel: "noopener noreferrer nofollow", testid: "link-preview" },
+    { class: "link-card", href: p.url || "#", target: "_blank", rel: "noopener noreferrer nofollow", testid: "link-preview", onclick: inAppLink(p.url || "", p.title || "") },
     h("span", { class: "link-card-text" }, p.title ? h("span", { class: "link-card-title" }, p.title) : null, p.description ? h("span", { class: "link-card-desc" }, p.description) : null, p.site_name ? h("span", { class: "link-card-site" }, p.site_name) : null),
     p.image_url ? h("img", { class: "link-card-img", src: p.image_url, alt: "", loading: "lazy" }) : null,
   );
