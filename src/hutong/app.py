@@ -48,6 +48,8 @@ from hutong.moderation import Moderation
 from hutong.moderation.routes import router as moderation_router
 from hutong.realtime import Gateway, Presence, SyncLog
 from hutong.realtime.routes import router as realtime_router
+from hutong.redpackets import RedPacketPolicy, RedPackets, TransferMessages
+from hutong.redpackets.routes import router as redpackets_router
 from hutong.settings import Settings
 from hutong.wallet import Ledger, SandboxBank, WalletPolicy, WalletService
 from hutong.wallet.routes import router as wallet_router
@@ -82,6 +84,7 @@ class Container:
     moderation: Moderation
     limits: ActionLimits
     wallet: WalletService
+    redpackets: RedPackets
 
     async def start(self) -> None:
         await self.pubsub.start()
@@ -90,11 +93,13 @@ class Container:
         await self.moderation.start()
         await self.microblog.start()
         await self.wallet.start()
+        await self.redpackets.start()
 
     async def stop(self) -> None:
         await self.microblog.stop()
         await self.chats.writer.drain()
         await self.chats.background.drain()
+        await self.redpackets.stop()
         await self.wallet.stop()
         await self.gateway.presence.stop()
         await self.moderation.stop()
@@ -229,6 +234,18 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         currency=settings.currency,
     )
     wallet.register_qr(qr)
+    redpackets = RedPackets(
+        db,
+        clock,
+        wallet,
+        chat_deps,
+        chats,
+        RedPacketPolicy(
+            **{f.name: getattr(settings, f"redpacket_{f.name}") for f in fields(RedPacketPolicy)}
+        ),
+    )
+    # Friend transfers appear in the friends' chat, posted with the delivery of their events.
+    wallet.outbox.on_relay(TransferMessages(chat_deps))
     microblog = MicroblogService(
         db,
         clock,
@@ -269,6 +286,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         moderation=moderation,
         limits=limits,
         wallet=wallet,
+        redpackets=redpackets,
     )
 
 
@@ -306,6 +324,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(microblog_router)
     app.include_router(moderation_router)
     app.include_router(wallet_router)
+    app.include_router(redpackets_router)
     app.include_router(platform_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")

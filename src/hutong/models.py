@@ -7,6 +7,7 @@ from hutong.core.db import Base
 from hutong.microblog import models as microblog_models
 from hutong.moderation import models as moderation_models
 from hutong.realtime import models as realtime_models
+from hutong.redpackets import models as redpackets_models
 from hutong.wallet import models as wallet_models
 
 metadata = Base.metadata
@@ -32,5 +33,6 @@ __all__ = [
     "microblog_models",
     "moderation_models",
     "realtime_models",
+    "redpackets_models",
     "wallet_models",
 ]

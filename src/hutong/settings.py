@@ -124,6 +124,15 @@ class Settings(BaseSettings):
     wallet_merchants_per_user: int = 10
     wallet_cards_per_user: int = 10
 
+    # Red envelopes, amounts in fen: each share at least `min_share`, an envelope at most
+    # `max_total`, at most `max_shares` shares (and never more than the group's members); the
+    # remainder returns to the sender after `ttl_s`, swept every `sweep_interval_s`.
+    redpacket_min_share: int = 1
+    redpacket_max_total: int = 20_000
+    redpacket_max_shares: int = 100
+    redpacket_ttl_s: int = 24 * 60 * 60
+    redpacket_sweep_interval_s: float = 5.0
+
     # Microblog: post length (Weibo count) and images, the celebrity threshold above which a
     # user's posts are merged into timelines at read time instead of pushed, inactivity after
     # which fan-out skips a follower, stored-timeline sizes, hot search (see MicroblogPolicy).

@@ -17,15 +17,18 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import delete, select
 
-from hutong.core.db import Database
+from hutong.core.db import Database, UnitOfWork
 from hutong.realtime import SyncLog
 from hutong.wallet.ledger.models import LedgerOutbox
 
 log = logging.getLogger(__name__)
+Event = tuple[list[int], str, dict[str, Any]]
+RelayHook = Callable[[UnitOfWork, list[Event]], Awaitable[None]]
 
 
 def _fill(payload: dict[str, Any], tx_id: int) -> dict[str, Any]:
@@ -50,6 +53,13 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._relay_hooks: list[RelayHook] = []
+
+    def on_relay(self, fn: RelayHook) -> None:
+        """Call `fn(uow, events)` inside each relay transaction with the events it delivers
+        (`(user_ids, kind, payload)`), so that what `fn` writes commits exactly when they are
+        delivered: once. Higher layers use it (chat messages for transfers)."""
+        self._relay_hooks.append(fn)
 
     def start(self) -> None:
         if self._task is None and not self._stopping:
@@ -112,11 +122,11 @@ class Outbox:
                     )
                 )
             ).all()
-            await self.sync.emit_many(
-                uow,
-                [
-                    (json.loads(r.user_ids), r.kind, _fill(json.loads(r.payload), int(r.tx_id)))
-                    for r in sorted(rows, key=lambda r: r.id)
-                ],
-            )
+            events = [
+                (json.loads(r.user_ids), r.kind, _fill(json.loads(r.payload), int(r.tx_id)))
+                for r in sorted(rows, key=lambda r: r.id)
+            ]
+            await self.sync.emit_many(uow, events)
+            for hook in self._relay_hooks:
+                await hook(uow, events)
             return len(ids)
