@@ -62,6 +62,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         log_level="warning",
         ws_ping_interval=None,
+        # Compression would keep a zlib context per socket (~100 KiB each, most of an idle
+        # socket's memory) and deflate every frame; chat frames are small JSON.
+        ws_per_message_deflate=False,
     )
     return 0
 

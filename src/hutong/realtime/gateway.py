@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,20 +46,33 @@ class CatchUpFailed(Exception):
 
 
 class Connection:
+    """One socket's state. Messages wait in a deque; `wake` tells the sender there is work
+    (or that the reader saw the client go). No task or future is made per message."""
+
+    __slots__ = ("closed", "last_seq", "overflowed", "pending", "principal", "wake", "ws")
+
+    MAX_PENDING = 10_000
+
     def __init__(self, ws: WebSocket, principal: Principal | None, last_seq: int) -> None:
         self.ws = ws
         self.principal = principal
         self.last_seq = last_seq
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
-        self.closed = asyncio.Event()
+        self.pending: deque[dict[str, Any]] = deque()
+        self.wake = asyncio.Event()
+        self.closed = False
         self.overflowed = False
 
     def push(self, _topic: str, message: dict[str, Any]) -> None:
-        try:
-            self.queue.put_nowait(message)
-        except asyncio.QueueFull:
+        if len(self.pending) >= self.MAX_PENDING and message.get("type") == "event":
             # A client this far behind is resynced from the log instead of buffered forever.
             self.overflowed = True
+        else:
+            self.pending.append(message)
+        self.wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
 
 
 class Gateway:
@@ -180,7 +194,7 @@ class Gateway:
             # Any receive error means the client is gone; the sender stops on this flag.
             log.debug("socket reader ended: %r", exc)
         finally:
-            conn.closed.set()
+            conn.close()
 
     async def _handle_frame(self, conn: Connection, text: str) -> None:
         """One frame from the client. Bad frames get an error frame; the socket stays open."""
@@ -217,22 +231,22 @@ class Gateway:
             conn.push("", reply)
 
     async def _sender(self, conn: Connection) -> None:
-        closed = asyncio.ensure_future(conn.closed.wait())
-        try:
-            while not conn.closed.is_set():
-                getter = asyncio.ensure_future(conn.queue.get())
-                done, _ = await asyncio.wait(
-                    {getter, closed}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
-                )
-                if getter not in done:
-                    getter.cancel()
-                    if not done:
-                        await conn.ws.send_json({"type": "ping"})
-                    continue
-                if not await self._deliver(conn, getter.result()):
+        while not conn.closed:
+            if not conn.pending and not conn.overflowed:
+                conn.wake.clear()
+                try:
+                    async with asyncio.timeout(self.heartbeat_s):
+                        await conn.wake.wait()
+                except TimeoutError:
+                    await conn.ws.send_json({"type": "ping"})
+                continue
+            if conn.overflowed:
+                # Events still queued are skipped by their seq once the log has caught up.
+                if not await self._deliver(conn, _RESYNC):
                     return
-        finally:
-            closed.cancel()
+                continue
+            if not await self._deliver(conn, conn.pending.popleft()):
+                return
 
     async def _deliver(self, conn: Connection, msg: dict[str, Any]) -> bool:
         """Send one queued message; False when the socket must close."""
