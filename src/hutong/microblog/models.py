@@ -269,3 +269,39 @@ class HotOverride(Base):
     position: Mapped[int | None] = mapped_column(Integer)
     actor_id: Mapped[int] = mapped_column(BigId)
     created_at: Mapped[dt.datetime]
+
+
+class Notification(Base):
+    """Something that happened to `user_id` in the microblog: followed, mentioned, commented
+    on, reposted, liked. Written by `events.notify` in the transaction that emits the matching
+    sync event, after that event has locked the recipient's sequence row — so one recipient's
+    notification ids grow in commit order, and "read up to id N" never covers a row that
+    commits later. One row per event (repeated likes of the same post are not collapsed).
+    """
+
+    __tablename__ = "microblog_notifications"
+    __table_args__ = (
+        Index("ix_microblog_notifications_user", "user_id", "id"),
+        Index("ix_microblog_notifications_user_kind", "user_id", "kind", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigId)
+    kind: Mapped[str] = mapped_column(String(10))  # follow | mention | comment | repost | like
+    actor_id: Mapped[int] = mapped_column(BigId)
+    post_id: Mapped[int | None] = mapped_column(BigId)
+    comment_id: Mapped[int | None] = mapped_column(BigId)
+    # The rest of the event: reply_to_comment_id, repost_of_id, root_id (whichever apply).
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A snippet of the comment, repost or post that mentions (empty for follows and likes).
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime]
+
+
+class NotificationsRead(Base):
+    """How far a user has read their notifications: every id ≤ `read_up_to` is read."""
+
+    __tablename__ = "microblog_notification_reads"
+
+    user_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    read_up_to: Mapped[int] = mapped_column(BigInteger, default=0)
