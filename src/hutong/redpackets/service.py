@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from hutong.chat import ChatDeps, ChatService, append
+from hutong.chat.models import Member as ChatMember
 from hutong.chat.store import get_chat, require_active
 from hutong.core.clock import Clock
 from hutong.core.db import Database
@@ -70,6 +72,9 @@ ACCOUNT_KIND = "redpacket"
 OPENED = "redpacket.opened"
 REFUNDED = "redpacket.refunded"
 MESSAGE_KIND = "red_envelope"
+# How long a membership seen by this process answers refusals of fully taken envelopes (a
+# member removed meanwhile is told "all taken" instead of "not found"; nothing moves).
+MEMBER_TTL_S = 10.0
 Share = RedEnvelopeShare
 Other = aliased(RedEnvelopeShare)
 
@@ -123,7 +128,9 @@ class RedPackets:
         self.chats = chats
         self.policy = policy
         self._meta: OrderedDict[int, Meta] = OrderedDict()
-        self._taken: OrderedDict[int, None] = OrderedDict()
+        self._taken: OrderedDict[int, dict[int, int]] = OrderedDict()
+        # (chat, user) → until when a seen membership may answer refusals without a read.
+        self._members: dict[tuple[int, int], float] = {}
         self._cache_size = cache_size
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -355,32 +362,34 @@ class RedPackets:
     async def open(self, me: int, envelope_id: int) -> OpenOut:
         """Claim one share and be paid it; typed refusals otherwise (see the module doc)."""
         env = await self._load_meta(envelope_id)
-        async with self.db.read() as s:
-            await require_active(s, env.chat_id, me)
-            mine = (
-                await s.execute(
-                    select(Share.idx, Share.amount, Share.opened_at).where(
-                        Share.envelope_id == envelope_id, Share.opener_id == me
-                    )
-                )
-            ).first()
         if env.recipient_id is not None and env.recipient_id != me:
-            raise NotForYou("Only the person it was sent to can open this envelope.")
-        if mine is not None:
-            await self._repair_if_stuck(env, me, int(mine.idx), int(mine.amount), mine.opened_at)
-            raise AlreadyOpened(int(mine.amount))
-        if envelope_id in self._taken:
+            await self._refusal(env, me, for_someone_else=True)
+        taken = self._taken.get(envelope_id)
+        if taken is not None and self._members.get((env.chat_id, me), 0.0) > time.monotonic():
+            # A fully taken envelope never changes: refused from memory, no database at all.
+            if me in taken:
+                raise AlreadyOpened(taken[me])
             raise AllTaken("Every share was taken.")
         now = self.clock.now()
-        if now >= env.expires_at:
-            raise EnvelopeExpired("This envelope expired.")
-        claimed = await self._claim(env, me, now)
-        if claimed is None:
+        for _ in range(50):
+            claimed = None if now >= env.expires_at else await self._claim(env, me, now)
+            if claimed is not None:
+                break
             await self._refusal(env, me)
-        assert claimed is not None
+            # Shares are left that the claim skipped while other claims held them locked, one
+            # of which then rolled back: try again.
+            await asyncio.sleep(0.001)
+        else:
+            raise Conflict("Too busy; try again.")
+        self._seen_member(env.chat_id, me)
         idx, amount = claimed
         outcome = await self._pay(env, me, idx, amount)
         return OpenOut(envelope_id=envelope_id, amount=amount, opened_at=now, tx_id=outcome.tx_id)
+
+    def _seen_member(self, chat_id: int, user_id: int) -> None:
+        if len(self._members) > 100 * self._cache_size:
+            self._members.clear()
+        self._members[(chat_id, user_id)] = time.monotonic() + MEMBER_TTL_S
 
     async def _claim(self, env: Meta, me: int, now: dt.datetime) -> tuple[int, int] | None:
         first_free = (
@@ -400,6 +409,11 @@ class RedPackets:
             .where(
                 Share.id == first_free.scalar_subquery(),
                 ~exists().where(Other.envelope_id == env.id, Other.opener_id == me),
+                exists().where(
+                    ChatMember.chat_id == env.chat_id,
+                    ChatMember.user_id == me,
+                    ChatMember.status == "active",
+                ),
             )
             .values(opener_id=me, opened_at=now)
             .returning(Share.idx, Share.amount)
@@ -411,23 +425,44 @@ class RedPackets:
             return None
         return None if row is None else (int(row[0]), int(row[1]))
 
-    async def _refusal(self, env: Meta, me: int) -> None:
-        """Why a claim found nothing: raise the matching problem."""
+    async def _refusal(self, env: Meta, me: int, *, for_someone_else: bool = False) -> None:
+        """Why a claim found nothing: raise the matching problem (returns only if unclaimed
+        shares are left, so the claim should be tried again)."""
         async with self.db.read() as s:
-            mine = await s.scalar(
-                select(Share.amount).where(Share.envelope_id == env.id, Share.opener_id == me)
-            )
-            returned = await s.scalar(
-                select(func.count())
-                .select_from(Share)
-                .where(Share.envelope_id == env.id, Share.returned.is_(True))
-            )
+            await require_active(s, env.chat_id, me)
+            if for_someone_else:
+                raise NotForYou("Only the person it was sent to can open this envelope.")
+            mine = (
+                await s.execute(
+                    select(Share.idx, Share.amount, Share.opened_at).where(
+                        Share.envelope_id == env.id, Share.opener_id == me
+                    )
+                )
+            ).first()
+            counts = (
+                await s.execute(
+                    select(
+                        func.count().filter(Share.opener_id.is_(None), Share.returned.is_(False)),
+                        func.count().filter(Share.returned.is_(True)),
+                    ).where(Share.envelope_id == env.id)
+                )
+            ).one()
+            free, returned = int(counts[0]), int(counts[1])
+            openers: dict[int, int] = {}
+            if not free and not returned:
+                rows = await s.execute(
+                    select(Share.opener_id, Share.amount).where(Share.envelope_id == env.id)
+                )
+                openers = {int(r[0] or 0): int(r[1]) for r in rows}
+        self._seen_member(env.chat_id, me)
         if mine is not None:
-            raise AlreadyOpened(int(mine))
-        if returned:
+            await self._repair_if_stuck(env, me, int(mine.idx), int(mine.amount), mine.opened_at)
+            raise AlreadyOpened(int(mine.amount))
+        if returned or self.clock.now() >= env.expires_at:
             raise EnvelopeExpired("This envelope expired.")
-        self._remember(self._taken, env.id, None)
-        raise AllTaken("Every share was taken.")
+        if not free:
+            self._remember(self._taken, env.id, openers)
+            raise AllTaken("Every share was taken.")
 
     def _pay_op(self, env: Meta, opener: int, wallet: int, idx: int, amount: int) -> Op:
         event = {
