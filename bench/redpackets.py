@@ -44,11 +44,11 @@ from hutong.core.errors import HutongError  # noqa: E402
 from hutong.redpackets.schemas import SendIn  # noqa: E402
 from hutong.settings import Settings  # noqa: E402
 from hutong.wallet import audit  # noqa: E402
-from hutong.wallet.ledger import BANK, WALLET, Op, memo_text  # noqa: E402
+from hutong.wallet.ledger import BANK, WALLET, Op  # noqa: E402
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/hutong_bench_redpackets"
 PIN = "258036"
-PASSWORD = "bench password 1"
+PASSWORD = "bench password 1"  # noqa: S105 -- throwaway accounts in a throwaway database
 MEMBERS = 500
 
 
@@ -80,9 +80,9 @@ async def run(url: str, data_dir: Path, envelopes: int, sends: int, conc: int) -
     settings = Settings(
         database_url=url,
         data_dir=data_dir,
-        password_profile="test",
+        password_profile="test",  # noqa: S106 -- the cheap argon2 profile
         log_level="WARNING",
-        secret_key="bench-secret",
+        secret_key="bench-secret",  # noqa: S106 -- a throwaway database
         wallet_sweep_interval_s=3600.0,
         redpacket_sweep_interval_s=3600.0,
         action_limits=dict.fromkeys(("message", "friend_request"), "1000000/60"),
