@@ -68,3 +68,15 @@ class BadCursor(InvalidInput):
 
     def __init__(self) -> None:
         super().__init__("Use the next_cursor of a previous page.", fields={"cursor": "invalid"})
+
+
+class BadNotificationKind(InvalidInput):
+    code = "bad-notification-kind"
+    title = "No such kind of notification"
+
+    def __init__(self, kinds: list[str]) -> None:
+        super().__init__(
+            f"kind is one of: {', '.join(kinds)}.",
+            fields={"kind": "unknown"},
+            extra={"kinds": kinds},
+        )

@@ -16,6 +16,10 @@ reconnect through `/sync`:
 notified of their own actions, and never by someone they blocked or who blocked them (those
 actions are refused or, for mentions, silently not delivered).
 
+Each event is also stored as a row of `microblog_notifications` for its recipient, in the same
+transaction, so the list (`GET /microblog/notifications`) and its unread count live on the
+server and survive a new device (see `notifications.py`).
+
 Besides these stored events, the fan-out worker sends an ephemeral `microblog.timeline`
 message (`{"post_id", "author_id"}`, never stored, may be missed) to each follower whose stored
 timeline just received a post, so an open home page can show "new posts" at once; clients that
@@ -27,7 +31,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import insert
+
 from hutong.core.db import UnitOfWork
+from hutong.microblog.models import Notification
 from hutong.microblog.schemas import AuthorOut
 from hutong.realtime import SyncLog
 
@@ -38,6 +45,9 @@ REPOST = "microblog.repost"
 LIKE = "microblog.like"
 TIMELINE = "microblog.timeline"
 SNIPPET = 60
+PREFIX = "microblog."
+# Payload keys kept as columns of the stored notification; the rest goes into `details`.
+_COLUMNS = ("post_id", "comment_id", "text")
 
 
 def snippet(text: str) -> str:
@@ -52,7 +62,31 @@ async def notify(
     by: AuthorOut,
     payload: dict[str, Any],
 ) -> None:
-    """Emit one event to each of `user_ids` except the actor."""
+    """Emit one event to each of `user_ids` except the actor, and store it as a notification.
+
+    The event goes first: `SyncLog.emit` locks each recipient's sequence row until commit, so
+    the notification ids given to one recipient afterwards grow in the order the transactions
+    commit (a client that read up to id N never meets a smaller id later).
+    """
     targets = sorted(set(user_ids) - {by.id})
-    if targets:
-        await sync.emit(uow, targets, kind, {"by": by.model_dump(mode="json"), **payload})
+    if not targets:
+        return
+    await sync.emit(uow, targets, kind, {"by": by.model_dump(mode="json"), **payload})
+    details = {k: v for k, v in payload.items() if k not in _COLUMNS and v is not None}
+    now = sync.clock.now()
+    await uow.session.execute(
+        insert(Notification),
+        [
+            {
+                "user_id": uid,
+                "kind": kind.removeprefix(PREFIX),
+                "actor_id": by.id,
+                "post_id": payload.get("post_id"),
+                "comment_id": payload.get("comment_id"),
+                "details": details,
+                "text": payload.get("text") or "",
+                "created_at": now,
+            }
+            for uid in targets
+        ],
+    )

@@ -11,11 +11,12 @@ reposts in between.
 Errors are problem+json. Microblog `type` slugs: `text-too-long` (with `length`,
 `max_length`), `too-many-images` (with `count`, `max_images`), `self-follow`,
 `following-limit`, `not-following`, `group-limit`, `post-deleted` (410), `not-repostable`,
-`bad-cursor`; plus `not-found` (also for posts the viewer may not see), `forbidden`,
-`blocked` (contacts), `content-blocked` / `content-needs-review` (moderation),
-`invalid-input`, `payload-too-large`, `unsupported-media`.
+`bad-cursor`, `bad-notification-kind` (with `kinds`); plus `not-found` (also for posts the
+viewer may not see), `forbidden`, `blocked` (contacts), `content-blocked` /
+`content-needs-review` (moderation), `invalid-input`, `payload-too-large`, `unsupported-media`.
 
-Realtime: see `hutong.microblog.events` for the notifications these calls produce.
+Realtime: see `hutong.microblog.events` for the notifications these calls produce; each is
+also kept on the server, listed by `GET /microblog/notifications`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from hutong.microblog.schemas import (
     HotOverrideIn,
     ImageOut,
     LikeOut,
+    MarkReadIn,
     NewCountOut,
+    NotificationPage,
     PostIn,
     PostOut,
     PostPage,
@@ -47,6 +50,7 @@ from hutong.microblog.schemas import (
     RepostIn,
     TopicOut,
     TopicPageOut,
+    UnreadOut,
     UserCardOut,
     UserPage,
 )
@@ -377,3 +381,34 @@ async def search_users(
 ) -> list[UserCardOut]:
     """People by handle or name; also the composer's `@` autocomplete (followees first)."""
     return await svc.search.users(me.user_id, q, limit)
+
+
+# -- notifications ------------------------------------------------------------------------------
+
+
+@router.get("/notifications", response_model=NotificationPage)
+async def notifications(
+    me: CurrentUser,
+    svc: Microblog,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+    kind: Annotated[
+        str | None,
+        Query(max_length=16, description="mentions | comments | reposts | likes | follows"),
+    ] = None,
+) -> NotificationPage:
+    """My notifications, newest first (none from people blocked either way; one about a post
+    or comment since deleted or hidden comes back `gone`)."""
+    return await svc.notifications.page(me.user_id, cursor, kind, limit)
+
+
+@router.get("/notifications/unread", response_model=UnreadOut)
+async def notifications_unread(me: CurrentUser, svc: Microblog) -> UnreadOut:
+    """How many of my notifications are unread, in all and by kind."""
+    return await svc.notifications.unread(me.user_id)
+
+
+@router.post("/notifications/read", response_model=UnreadOut)
+async def notifications_read(body: MarkReadIn, me: CurrentUser, svc: Microblog) -> UnreadOut:
+    """Mark my notifications up to `up_to` read; answers the unread count left."""
+    return await svc.notifications.mark_read(me.user_id, body.up_to)

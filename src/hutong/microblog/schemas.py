@@ -68,6 +68,12 @@ class GroupIn(Strict):
     name: GroupName
 
 
+class MarkReadIn(Strict):
+    up_to: int = Field(
+        gt=0, lt=2**63, description="the newest notification id seen: it and all before are read"
+    )
+
+
 class HotOverrideIn(Strict):
     term: Term
     action: Literal["pin", "remove"]
@@ -250,3 +256,42 @@ class CountOut(BaseModel):
 
 class NewCountOut(BaseModel):
     count: int = Field(description="posts newer than `since` in the home timeline (capped)")
+
+
+NotificationKind = Literal["follow", "mention", "comment", "repost", "like"]
+
+
+class NotificationOut(BaseModel):
+    """One notification. What `post_id` and `comment_id` name depends on `kind`: a mention →
+    the post (and comment) mentioning me; comment → the post and the new comment (a reply when
+    `reply_to_comment_id` is set); repost → the new repost (`repost_of_id` is what it reposts);
+    like → my post, or my comment on `post_id`; follow → neither."""
+
+    id: int
+    kind: NotificationKind
+    by: AuthorOut
+    post_id: int | None
+    comment_id: int | None
+    reply_to_comment_id: int | None = None
+    repost_of_id: int | None = None
+    root_id: int | None = None
+    text: str = Field(description="the comment, repost or mention, shortened; empty when gone")
+    post_text: str | None = Field(
+        None, description="the post it is about (for a repost: the one reposted), shortened"
+    )
+    gone: bool = Field(
+        description="the post or comment it is about was deleted or can no longer be seen"
+    )
+    unread: bool
+    created_at: dt.datetime
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: str | None = Field(None, description="pass as ?cursor= for the next page")
+
+
+class UnreadOut(BaseModel):
+    count: int = Field(description="unread notifications, at most 999")
+    kinds: dict[str, int] = Field(description="the unread count by kind (kinds with none left out)")
+    read_up_to: int = Field(description="every notification id up to this one is read")

@@ -9,6 +9,7 @@
     svc.topics     #topic# pages and suggestions
     svc.hot        hot search and hot posts
     svc.search     post and user search
+    svc.notifications  my notifications: the list, the unread count, the read mark
     svc.post_source, svc.comment_source   what moderation acts on (reports, holds)
 
 Every public coroutine of a part is one transaction (or a read) and returns pydantic models.
@@ -120,6 +121,7 @@ class MicroblogService:
         from hutong.microblog.fanout import Fanout
         from hutong.microblog.graph import Graph
         from hutong.microblog.groups import Groups
+        from hutong.microblog.notifications import Notifications
         from hutong.microblog.posts import Posts
         from hutong.microblog.search import Search
         from hutong.microblog.sources import CommentSource, PostSource
@@ -148,6 +150,7 @@ class MicroblogService:
         self.topics = Topics(self)
         self.hot = HotSearch(self)
         self.search = Search(self)
+        self.notifications = Notifications(self)
         self.post_source = PostSource(self)
         self.comment_source = CommentSource(self)
 
