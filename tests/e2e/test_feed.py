@@ -1,12 +1,14 @@
 """Discover → Feed: the composer counts the Weibo way and stops a post past the limit; a CJK
 post with a #topic# and an @mention reaches a follower live; the follower reposts it with a
-comment, and the author finds the mention and the repost among the notifications."""
+comment, and the author finds the mention and the repost among the notifications — kept by the
+server, so a fresh browser shows the same list and what was read stays read."""
 
 from __future__ import annotations
 
 import io
 import re
 import subprocess
+import time
 from typing import Any
 
 from PIL import Image
@@ -41,6 +43,15 @@ def png(colour: str) -> bytes:
     return buf.getvalue()
 
 
+def eventually_unread(server: Server, user: dict[str, Any], count: int) -> bool:
+    """The server's unread notification count for `user` reaches `count` within 5 s."""
+    for _ in range(50):
+        if api(server, user, "GET", "/microblog/notifications/unread", None)["count"] == count:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def counter_shows(page: Page, text: str) -> int:
     """Type `text` into the composer; the counter must show what the server's count leaves."""
     page.get_by_test_id("compose-input").fill(text)
@@ -68,9 +79,13 @@ def test_counter_post_realtime_repost_and_notifications(
     wait_online(b)
     expect(b.get_by_test_id("feed-empty")).to_be_visible()
 
-    a.goto("/#/feed")
+    # Bob followed her: Discover's tab and its Feed row count it, and so does the Feed's bell.
+    a.goto("/#/discover")
     wait_online(a)
-    expect(a.get_by_test_id("feed-notes-badge")).to_have_text("1")  # Bob followed her
+    expect(a.get_by_test_id("tab-badge-discover")).to_have_text("1")
+    expect(a.get_by_test_id("discover-feed-badge")).to_have_text("1")
+    a.get_by_test_id("discover-feed").click()
+    expect(a.get_by_test_id("feed-notes-badge")).to_have_text("1")
     a.get_by_test_id("feed-compose").click()
     expect(a.get_by_test_id("screen-feed-compose")).to_be_visible()
     submit = a.get_by_test_id("compose-submit")
@@ -147,26 +162,61 @@ def test_counter_post_realtime_repost_and_notifications(
     expect(a.get_by_test_id("screen-feed-notifications")).to_be_visible()
     notes = a.get_by_test_id("note")
     expect(notes).to_have_count(3)
+    # Newest first (the repost's mention of her is stored just before the repost itself).
+    expect(notes.nth(0)).to_have_attribute("data-kind", "repost")
+    expect(notes.nth(1)).to_have_attribute("data-kind", "mention")
+    expect(notes.nth(2)).to_have_attribute("data-kind", "follow")
     expect(a.locator("[data-testid=note][data-kind=follow]")).to_contain_text("followed you")
     repost_note = a.locator("[data-testid=note][data-kind=repost]")
     expect(repost_note.get_by_test_id("note-by")).to_have_text("Bob Li")
     expect(repost_note.get_by_test_id("note-line")).to_contain_text("reposted your post")
     expect(repost_note.get_by_test_id("note-text")).to_contain_text("恭喜发财")
+    expect(repost_note.get_by_test_id("note-quote")).to_contain_text("新年快乐")  # what he reposted
     mention_note = a.locator("[data-testid=note][data-kind=mention]")
     expect(mention_note.get_by_test_id("note-line")).to_contain_text("mentioned you")
+    expect(a.locator("[data-testid=note].is-unread")).to_have_count(3)  # highlighted while I look
     expect(a.get_by_test_id("feed-notes-badge")).to_be_hidden()
+    assert eventually_unread(server, alice, 0)  # read on the server, not just in this browser
 
-    # The filter narrows the list; a note opens the post with its repost chain's root.
+    # While the list is open, Bob likes her post: it appears on top at once and is read.
+    hers = api(server, alice, "GET", f"/microblog/users/{alice['handle']}/posts", None)
+    api(server, bob, "PUT", f"/microblog/posts/{hers['items'][0]['id']}/like", {})
+    expect(notes).to_have_count(4)
+    expect(notes.first).to_have_attribute("data-kind", "like")
+    expect(notes.first.get_by_test_id("note-line")).to_have_text(" liked your post")
+    expect(notes.first.get_by_test_id("note-quote")).to_contain_text("新年快乐")
+    assert eventually_unread(server, alice, 0)
+
+    # The filter asks the server for one kind; a note opens the post with its repost chain's root.
     a.get_by_test_id("notes-filter-repost").click()
     expect(notes).to_have_count(1)
     notes.first.click()
     expect(a.get_by_test_id("screen-feed-post")).to_be_visible()
     expect(a.get_by_test_id("post-root")).to_contain_text("新年快乐")
 
-    # Bob's notifications survive a reload (kept from the realtime log).
-    b.goto("/#/feed/notifications")
-    b.reload()
-    expect(b.locator("[data-testid=note][data-kind=mention]")).to_contain_text("新年快乐")
+    # The list lives on the server: on a fresh device (no storage at all) Bob finds the
+    # mention, still unread — and reading it there clears the Discover badge.
+    b2 = new_context().new_page()
+    sign_in_api(b2.context, bob["handle"])
+    b2.goto("/#/discover")
+    expect(b2.get_by_test_id("tab-badge-discover")).to_have_text("1")
+    b2.goto("/#/feed/notifications")
+    mention = b2.locator("[data-testid=note][data-kind=mention]")
+    expect(mention).to_contain_text("新年快乐")
+    expect(mention).to_have_class(re.compile(r"\bis-unread\b"))
+    b2.get_by_test_id("back").click()
+    expect(b2.get_by_test_id("feed-notes-badge")).to_be_hidden()
+    b2.goto("/#/discover")
+    expect(b2.get_by_test_id("screen-discover")).to_be_visible()
+    expect(b2.get_by_test_id("tab-badge-discover")).to_be_hidden()
+    expect(b2.get_by_test_id("discover-feed-badge")).to_have_count(0)
+
+    # And a fresh device of Alice's shows her four, all read already.
+    a2 = new_context().new_page()
+    sign_in_api(a2.context, alice["handle"])
+    a2.goto("/#/feed/notifications")
+    expect(a2.get_by_test_id("note")).to_have_count(4)
+    expect(a2.locator("[data-testid=note].is-unread")).to_have_count(0)
 
 
 def test_infinite_scroll_comments_replies_likes_topic_and_follow(

@@ -1,20 +1,20 @@
 // The microblog (Discover → Feed): calls to /microblog/*, and my notifications.
 //
-// Notifications travel on the sync backbone (`microblog.follow|mention|comment|repost|like`
-// events in my log). The realtime client hands each event over once, in order, whether it
-// arrives live or while catching up; this module keeps them per user in localStorage (newest
-// first, capped), so the list survives a reload. A fresh device starts its log from 0 and so
-// rebuilds the same list. Entries are keyed by seq: nothing is kept twice.
+// Notifications are kept by the server (GET /microblog/notifications, newest first, with an
+// unread count and a read mark), so every device shows the same list. Each one also arrives as
+// a `microblog.follow|mention|comment|repost|like` event in my sync log: this module then asks
+// the unread count again (it badges the Feed bell, Discover's Feed row and the Discover tab).
 //
-// The bus hears "feed:notes" when the list or its unread count changes, and "feed:new" (with
-// the new post's id) when a followee's post just reached my home timeline (the ephemeral
-// `microblog.timeline` message; followers of celebrities learn it from GET /home/new instead).
+// The bus hears "feed:notes" when the unread count changes, "feed:note" (the event) when a
+// notification arrives so an open list can fetch it, and "feed:new" (with the new post's id)
+// when a followee's post just reached my home timeline (the ephemeral `microblog.timeline`
+// message; followers of celebrities learn it from GET /home/new instead).
 
 import { api } from "../api.js";
 import * as store from "../store.js";
+import { debounce } from "../util.js";
 
 export const NOTE_KINDS = ["follow", "mention", "comment", "repost", "like"];
-const MAX_NOTES = 300;
 
 const enc = encodeURIComponent;
 const page = (path, cursor, limit = 20) => {
@@ -64,74 +64,79 @@ export const searchUsers = (q, limit = 20) => api.get(`/microblog/search/users?q
 
 // -- notifications --------------------------------------------------------------------------
 
-const notes = { userId: null, list: [], read: 0 };
+// `?kind=` values of GET /microblog/notifications, one per filter of the notifications screen.
+export const NOTE_FILTERS = ["mentions", "comments", "reposts", "likes", "follows"];
 
-const listKey = (id) => `hutong:feed-notes:${id}`;
-const readKey = (id) => `hutong:feed-read:${id}`;
+// `asked` numbers the count requests; an answer older than one already applied is dropped.
+const notes = { userId: null, unread: 0, generation: 0, asked: 0, applied: 0 };
 
-function load(userId) {
-  notes.userId = userId;
-  notes.list = [];
-  notes.read = 0;
-  if (!userId) return;
-  try {
-    const saved = JSON.parse(localStorage.getItem(listKey(userId)) || "[]");
-    if (Array.isArray(saved)) notes.list = saved.filter((n) => n && typeof n.seq === "number");
-  } catch {
-    notes.list = [];
-  }
-  notes.read = Number(localStorage.getItem(readKey(userId))) || 0;
-}
+// Discover's tab shows my unread notifications (the tab bar paints badges it knows about).
+if (!("discover" in store.state.badges)) store.state.badges.discover = 0;
 
-function save() {
-  if (!notes.userId) return;
-  try {
-    localStorage.setItem(listKey(notes.userId), JSON.stringify(notes.list));
-  } catch {
-    notes.list = notes.list.slice(0, MAX_NOTES / 2); // storage full: keep the newest half
-  }
-}
+/** A page of my notifications, newest first; `kind` is one of NOTE_FILTERS or null (all). */
+export const notifications = (cursor, kind = null) => page(`/microblog/notifications${kind ? `?kind=${enc(kind)}` : ""}`, cursor);
 
-/** My notifications, newest first: {seq, kind, payload, at}. */
-export function notifications() {
-  return notes.list;
-}
-
+/** My unread notification count, as the server last said. */
 export function unreadCount() {
-  let n = 0;
-  for (const note of notes.list) if (note.seq > notes.read) n += 1;
-  return n;
+  return notes.unread;
 }
 
-/** The newest seq already seen. */
-export function lastRead() {
-  return notes.read;
+function setUnread(out, gen, ticket) {
+  if (gen !== notes.generation || ticket < notes.applied) return;
+  notes.applied = ticket;
+  const n = Number(out?.count) || 0;
+  store.setBadge("discover", n);
+  if (n === notes.unread) return;
+  notes.unread = n;
+  store.emit("feed:notes", { unread: n });
 }
 
-/** Everything listed so far has been seen. */
-export function markAllRead() {
-  const top = notes.list[0]?.seq || 0;
-  if (top <= notes.read || !notes.userId) return;
-  notes.read = top;
-  localStorage.setItem(readKey(notes.userId), String(top));
-  store.emit("feed:notes", notes);
+export async function loadUnread() {
+  const gen = notes.generation;
+  const ticket = ++notes.asked;
+  setUnread(await api.get("/microblog/notifications/unread"), gen, ticket);
+  return notes.unread;
 }
 
-function remember(event) {
-  const userId = store.state.user?.id;
-  if (!userId) return;
-  if (notes.userId !== userId) load(userId);
-  if (notes.list.some((n) => n.seq === event.seq)) return;
-  const note = { seq: event.seq, kind: event.kind.slice("microblog.".length), payload: event.payload || {}, at: event.at };
-  notes.list = [note, ...notes.list].sort((a, b) => b.seq - a.seq).slice(0, MAX_NOTES);
-  save();
-  store.emit("feed:notes", notes);
+/** Everything up to notification `id` has been seen (the mark only moves forward). */
+export async function markRead(id) {
+  if (!id || !notes.userId) return;
+  const gen = notes.generation;
+  const ticket = ++notes.asked;
+  setUnread(await api.post("/microblog/notifications/read", { up_to: id }), gen, ticket);
 }
 
-for (const kind of NOTE_KINDS) store.on(`event:microblog.${kind}`, ({ event }) => remember(event));
+const refreshUnread = debounce(() => loadUnread().catch((err) => err.status !== 401 && console.warn("notifications count failed", err)), 150);
+
+// Each notification also arrives as an event in my sync log (live, or while catching up): the
+// count is asked again, and an open notifications screen hears "feed:note" to fetch what's new.
+for (const kind of NOTE_KINDS) {
+  store.on(`event:microblog.${kind}`, ({ event }) => {
+    refreshUnread();
+    store.emit("feed:note", event);
+  });
+}
 
 store.on("ephemeral:microblog.timeline", (payload) => {
   if (payload && payload.author_id !== store.state.user?.id) store.emit("feed:new", payload);
 });
 
-store.on("user", (u) => load(u?.id || null));
+store.on("user", (u) => {
+  const id = u?.id ?? null;
+  if (id === notes.userId) return;
+  notes.userId = id;
+  notes.generation += 1;
+  notes.unread = 0;
+  notes.applied = notes.asked;
+  store.setBadge("discover", 0);
+  store.emit("feed:notes", { unread: 0 });
+  if (!id) return;
+  refreshUnread();
+  try {
+    // Lists this browser kept itself before the server did; nothing reads them any more.
+    localStorage.removeItem(`hutong:feed-notes:${id}`);
+    localStorage.removeItem(`hutong:feed-read:${id}`);
+  } catch {
+    // Storage unavailable: nothing to tidy.
+  }
+});
