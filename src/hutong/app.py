@@ -44,6 +44,8 @@ from hutong.core.routes import router as platform_router
 from hutong.core.signing import Signer
 from hutong.microblog import MicroblogPolicy, MicroblogService
 from hutong.microblog.routes import router as microblog_router
+from hutong.miniapps import MiniAppPolicy, MiniApps
+from hutong.miniapps.routes import router as miniapps_router
 from hutong.moderation import Moderation
 from hutong.moderation.routes import router as moderation_router
 from hutong.realtime import Gateway, Presence, SyncLog
@@ -85,6 +87,7 @@ class Container:
     limits: ActionLimits
     wallet: WalletService
     redpackets: RedPackets
+    miniapps: MiniApps
 
     async def start(self) -> None:
         await self.pubsub.start()
@@ -94,12 +97,14 @@ class Container:
         await self.microblog.start()
         await self.wallet.start()
         await self.redpackets.start()
+        await self.miniapps.start()
 
     async def stop(self) -> None:
         await self.microblog.stop()
         await self.chats.writer.drain()
         await self.chats.background.drain()
         await self.redpackets.stop()
+        await self.miniapps.stop()
         await self.wallet.stop()
         await self.gateway.presence.stop()
         await self.moderation.stop()
@@ -262,6 +267,25 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     # Posts and comments can be reported; a held post is published when a moderator approves.
     moderation.sources.register("post", microblog.post_source)
     moderation.sources.register("comment", microblog.comment_source)
+    # Mini-programs run from a second origin: by default this server's port + 1.
+    miniapps = MiniApps(
+        db,
+        clock,
+        wallet,
+        accounts,
+        signer,
+        media,
+        settings.data_dir / "miniapps",
+        MiniAppPolicy(
+            **{
+                f.name: getattr(settings, f"miniapp_{f.name}")
+                for f in fields(MiniAppPolicy)
+                if f.name != "origin"
+            },
+            origin=settings.miniapp_origin or f"http://{settings.host}:{settings.port + 1}",
+        ),
+        content=moderation.policy,
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -287,6 +311,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         limits=limits,
         wallet=wallet,
         redpackets=redpackets,
+        miniapps=miniapps,
     )
 
 
@@ -325,6 +350,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(moderation_router)
     app.include_router(wallet_router)
     app.include_router(redpackets_router)
+    app.include_router(miniapps_router)
     app.include_router(platform_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")

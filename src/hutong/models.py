@@ -5,6 +5,7 @@ from hutong.chat import models as chat_models
 from hutong.contacts import models as contacts_models
 from hutong.core.db import Base
 from hutong.microblog import models as microblog_models
+from hutong.miniapps import models as miniapps_models
 from hutong.moderation import models as moderation_models
 from hutong.realtime import models as realtime_models
 from hutong.redpackets import models as redpackets_models
@@ -31,6 +32,7 @@ __all__ = [
     "include_object",
     "metadata",
     "microblog_models",
+    "miniapps_models",
     "moderation_models",
     "realtime_models",
     "redpackets_models",

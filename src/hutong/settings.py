@@ -133,6 +133,21 @@ class Settings(BaseSettings):
     redpacket_ttl_s: int = 24 * 60 * 60
     redpacket_sweep_interval_s: float = 5.0
 
+    # Mini-programs: apps run from a separate origin (default: this server's port + 1); bundles
+    # are zips checked against these limits (see hutong.miniapps.bundles); login codes live
+    # 5 minutes; webhooks retry with backoff and never reach private or loopback addresses
+    # unless `miniapp_webhook_allow_private` (an intranet, the demo, the tests).
+    miniapp_origin: str = ""
+    miniapp_bundle_max_bytes: int = 4 * 1024 * 1024
+    miniapp_bundle_max_unpacked: int = 16 * 1024 * 1024
+    miniapp_bundle_max_files: int = 500
+    miniapp_bundle_max_ratio: int = 100
+    miniapp_login_code_ttl_s: int = 300
+    miniapp_apps_per_developer: int = 20
+    miniapp_webhook_allow_private: bool = False
+    miniapp_webhook_timeout_s: float = 5.0
+    miniapp_webhook_poll_s: float = 1.0
+
     # Microblog: post length (Weibo count) and images, the celebrity threshold above which a
     # user's posts are merged into timelines at read time instead of pushed, inactivity after
     # which fan-out skips a follower, stored-timeline sizes, hot search (see MicroblogPolicy).

@@ -1,0 +1,368 @@
+"""Login and payments, for the app (through the host) and the developer's backend.
+
+**Login.** The SDK's `login()` makes the host ask for a one-time code for this app
+(`login_code`): 5 minutes, single use, stored as its SHA-256. The developer's backend
+exchanges it (`session`) with its appid and secret for the user's **openid** (random, one per
+app and user), **unionid** (one per developer and user: an HMAC of both ids under the server
+key) and a fresh **session key**; the code is spent by a guarded update, so a replay, a code
+of another app, a tampered or an expired code all fail the same way.
+
+**Orders.** The backend creates an order for an openid with its own order number,
+idempotent by that number (the same request again answers the same order; a different one
+under the same number is 409). The user pays it from the host's pay sheet with their PIN:
+the wallet's merchant payment into the developer's merchant account, with the idempotency
+key `miniapp-order:<order id>`, so paying twice — also concurrently — moves money once. The
+order is then marked paid by a guarded update, and the webhook is written in that same
+transaction. Refunds go through the wallet's merchant refunds (capped at what was paid, also
+under concurrency), keyed by the developer's refund number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hutong.core.errors import NotFound
+from hutong.miniapps.errors import BadLoginCode, OrderAlreadyPaid, OrderNotPaid, OrderReused
+from hutong.miniapps.models import (
+    Developer,
+    MiniApp,
+    MiniAppLoginCode,
+    MiniAppOrder,
+    MiniAppRefund,
+    MiniAppUser,
+)
+from hutong.miniapps.schemas import (
+    LoginCodeOut,
+    OrderIn,
+    OrderOut,
+    RefundIn,
+    RefundOut,
+    SessionOut,
+    UserOrderOut,
+)
+from hutong.miniapps.service import sha256_hex
+from hutong.wallet.schemas import PayIn
+from hutong.wallet.schemas import RefundIn as WalletRefundIn
+
+if TYPE_CHECKING:
+    from hutong.miniapps.service import MiniApps
+
+MO = MiniAppOrder
+
+
+class Payments:
+    def __init__(self, svc: MiniApps) -> None:
+        self.svc = svc
+
+    # -- users as apps know them --------------------------------------------------------------
+
+    def _insert(self) -> Any:
+        return sqlite.insert if self.svc.db.is_sqlite else postgresql.insert
+
+    async def _app_user(
+        self, s: AsyncSession, app_id: int, user_id: int, now: dt.datetime
+    ) -> MiniAppUser:
+        stmt = (
+            self._insert()(MiniAppUser)
+            .values(
+                app_id=app_id,
+                user_id=user_id,
+                openid="o" + secrets.token_urlsafe(21),
+                created_at=now,
+                last_used_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["app_id", "user_id"])
+        )
+        await s.execute(stmt)
+        row = await s.get(MiniAppUser, (app_id, user_id), populate_existing=True)
+        assert row is not None
+        return row
+
+    async def app_user(self, app_id: int, user_id: int, *, touch: bool = False) -> MiniAppUser:
+        """The user's openid row for this app, made on first use; `touch` marks it recent."""
+        now = self.svc.clock.now()
+        async with self.svc.db.write() as uow:
+            row = await self._app_user(uow.session, app_id, user_id, now)
+            if touch:
+                row.last_used_at = now
+        return row
+
+    def unionid(self, developer_id: int, user_id: int) -> str:
+        return "u" + self.svc.signer.hmac_hex("miniapp-unionid", f"{developer_id}:{user_id}")[:31]
+
+    # -- login ------------------------------------------------------------------------------
+
+    async def login_code(self, user_id: int, appid: str) -> LoginCodeOut:
+        """A one-time code the app hands to its backend, which trades it for the openid."""
+        app = await self.svc.apps.by_appid(appid)
+        if app is None or not await self._may_open(app, user_id):
+            raise NotFound("No such mini-program.")
+        code = secrets.token_urlsafe(24)
+        expires = self.svc.clock.now() + dt.timedelta(seconds=self.svc.policy.login_code_ttl_s)
+        async with self.svc.db.write() as uow:
+            uow.session.add(
+                MiniAppLoginCode(
+                    code_hash=sha256_hex(code),
+                    app_id=app.id,
+                    user_id=user_id,
+                    expires_at=expires,
+                    used_at=None,
+                )
+            )
+        return LoginCodeOut(code=code, expires_at=expires)
+
+    async def _may_open(self, app: MiniApp, user_id: int) -> bool:
+        if app.released_version_id is not None or app.developer_id == user_id:
+            return True
+        return await self.svc.apps.is_tester(app.id, user_id)
+
+    async def session(self, app: MiniApp, code: str) -> SessionOut:
+        """Spend a login code of this app: the user's openid, unionid and a new session key."""
+        now = self.svc.clock.now()
+        session_key = secrets.token_urlsafe(24)
+        async with self.svc.db.write() as uow:
+            s = uow.session
+            spent = await s.execute(
+                update(MiniAppLoginCode)
+                .where(
+                    MiniAppLoginCode.code_hash == sha256_hex(code),
+                    MiniAppLoginCode.app_id == app.id,
+                    MiniAppLoginCode.used_at.is_(None),
+                    MiniAppLoginCode.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(MiniAppLoginCode.user_id)
+            )
+            user_id = spent.scalar()
+            if user_id is None:
+                raise BadLoginCode("This login code is unknown, expired or already used.")
+            row = await self._app_user(s, app.id, user_id, now)
+            row.session_key_hash = sha256_hex(session_key)
+        return SessionOut(
+            openid=row.openid,
+            unionid=self.unionid(app.developer_id, user_id),
+            session_key=session_key,
+        )
+
+    # -- orders, for the developer's backend --------------------------------------------------
+
+    async def create_order(self, app: MiniApp, body: OrderIn) -> OrderOut:
+        """A payment order for one of the app's users; the same order number and request
+        again answers the same order."""
+        fingerprint = sha256_hex(
+            json.dumps([body.openid, body.amount, body.description, body.notify_url])
+        )
+        existing = await self._order(app.id, body.out_trade_no)
+        if existing is not None:
+            return self._same(app, existing, fingerprint)
+        self.svc.webhooks.check_allowed(app, body.notify_url, field="notify_url")
+        self.svc.wallet.check_amount(body.amount)
+        async with self.svc.db.read() as s:
+            user_id = await s.scalar(
+                select(MiniAppUser.user_id).where(
+                    MiniAppUser.app_id == app.id, MiniAppUser.openid == body.openid
+                )
+            )
+        if user_id is None:
+            raise NotFound("No user of this app has that openid.", fields={"openid": "unknown"})
+        try:
+            async with self.svc.db.write() as uow:
+                order = MO(
+                    app_id=app.id,
+                    out_trade_no=body.out_trade_no,
+                    prepay_id="wx" + secrets.token_urlsafe(18),
+                    request_hash=fingerprint,
+                    user_id=user_id,
+                    openid=body.openid,
+                    amount=body.amount,
+                    description=body.description,
+                    notify_url=body.notify_url,
+                    status="created",
+                    payment_id=None,
+                    refunded=0,
+                    created_at=self.svc.clock.now(),
+                    paid_at=None,
+                )
+                uow.session.add(order)
+        except IntegrityError:
+            # The same order number made concurrently: answer as a retry would be answered.
+            existing = await self._order(app.id, body.out_trade_no)
+            assert existing is not None
+            return self._same(app, existing, fingerprint)
+        return _order_out(app, order)
+
+    def _same(self, app: MiniApp, order: MiniAppOrder, fingerprint: str) -> OrderOut:
+        if order.request_hash != fingerprint:
+            raise OrderReused(
+                "This order number was already used for a different order.",
+                fields={"out_trade_no": "reused"},
+            )
+        return _order_out(app, order)
+
+    async def _order(self, app_id: int, out_trade_no: str) -> MiniAppOrder | None:
+        async with self.svc.db.read() as s:
+            return await s.scalar(
+                select(MO).where(MO.app_id == app_id, MO.out_trade_no == out_trade_no)
+            )
+
+    async def order(self, app: MiniApp, out_trade_no: str) -> OrderOut:
+        found = await self._order(app.id, out_trade_no)
+        if found is None:
+            raise NotFound("No such order.")
+        return _order_out(app, found)
+
+    # -- paying, for the user in the host ------------------------------------------------------
+
+    async def _user_order(self, user_id: int, prepay_id: str) -> tuple[MiniAppOrder, MiniApp]:
+        async with self.svc.db.read() as s:
+            found = (
+                await s.execute(
+                    select(MO, MiniApp)
+                    .join(MiniApp, MiniApp.id == MO.app_id)
+                    .where(MO.prepay_id == prepay_id)
+                )
+            ).first()
+        if found is None or found[0].user_id != user_id:
+            raise NotFound("No such order.")  # someone else's order reveals nothing
+        return found[0], found[1]
+
+    async def user_order(self, user_id: int, prepay_id: str) -> UserOrderOut:
+        order, app = await self._user_order(user_id, prepay_id)
+        return await self._user_view(order, app)
+
+    async def _user_view(self, order: MiniAppOrder, app: MiniApp) -> UserOrderOut:
+        dev = await self._developer(app.developer_id)
+        return UserOrderOut(
+            prepay_id=order.prepay_id,
+            appid=app.appid,
+            app_name=app.name,
+            payee=dev.name,
+            amount=order.amount,
+            description=order.description,
+            status=order.status,
+            payment_id=order.payment_id,
+        )
+
+    async def _developer(self, user_id: int) -> Developer:
+        async with self.svc.db.read() as s:
+            dev = await s.get(Developer, user_id)
+        assert dev is not None  # apps are made by developers only
+        return dev
+
+    async def pay(self, user_id: int, prepay_id: str, pin: str) -> UserOrderOut:
+        """Pay an order from the host's pay sheet: PIN, then the wallet's merchant payment."""
+        order, app = await self._user_order(user_id, prepay_id)
+        if order.status != "created":
+            raise OrderAlreadyPaid("This order is already paid.")
+        dev = await self._developer(app.developer_id)
+        wallet = self.svc.wallet
+        merchant = await wallet.merchants.get(dev.user_id, dev.merchant_id, "")
+        payment = await wallet.merchants.pay(
+            user_id,
+            PayIn(qr_token=merchant.collect_qr.token, amount=order.amount, note="", pin=pin),
+            f"miniapp-order:{order.id}",
+        )
+        now = self.svc.clock.now()
+        async with self.svc.db.write() as uow:
+            marked = await uow.session.execute(
+                update(MO)
+                .where(MO.id == order.id, MO.status == "created")
+                .values(status="paid", payment_id=payment.id, paid_at=now)
+            )
+            if not marked.rowcount:  # type: ignore[attr-defined]
+                raise OrderAlreadyPaid("This order is already paid.")
+            order.status, order.payment_id, order.paid_at = "paid", payment.id, now
+            self.svc.webhooks.enqueue(
+                uow,
+                app,
+                order.notify_url,
+                "payment.succeeded",
+                {
+                    "out_trade_no": order.out_trade_no,
+                    "openid": order.openid,
+                    "amount": order.amount,
+                    "payment_id": payment.id,
+                    "paid_at": now.isoformat(),
+                },
+            )
+        return await self._user_view(order, app)
+
+    # -- refunds, for the developer's backend --------------------------------------------------
+
+    async def refund(self, app: MiniApp, out_trade_no: str, body: RefundIn) -> RefundOut:
+        """Give back all or part of a paid order, once per refund number."""
+        order = await self._order(app.id, out_trade_no)
+        if order is None:
+            raise NotFound("No such order.")
+        if order.status != "paid" or order.payment_id is None:
+            raise OrderNotPaid("Only a paid order can be refunded.")
+        dev = await self._developer(app.developer_id)
+        done = await self.svc.wallet.merchants.refund(
+            dev.user_id,
+            dev.merchant_id,
+            WalletRefundIn(payment_id=order.payment_id, amount=body.amount, reason=body.reason),
+            f"miniapp-refund:{app.id}:{body.out_refund_no}",
+        )
+        now = self.svc.clock.now()
+        async with self.svc.db.write() as uow:
+            s = uow.session
+            row = await s.get(MO, order.id, with_for_update=True, populate_existing=True)
+            assert row is not None
+            row.refunded = max(row.refunded, done.payment.refunded)
+            new = await s.execute(
+                self._insert()(MiniAppRefund)
+                .values(
+                    app_id=app.id,
+                    order_id=order.id,
+                    out_refund_no=body.out_refund_no,
+                    amount=body.amount,
+                    refund_tx_id=done.id,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["app_id", "out_refund_no"])
+            )
+            if new.rowcount:  # type: ignore[attr-defined]
+                self.svc.webhooks.enqueue(
+                    uow,
+                    app,
+                    row.notify_url,
+                    "refund.succeeded",
+                    {
+                        "out_trade_no": row.out_trade_no,
+                        "out_refund_no": body.out_refund_no,
+                        "amount": body.amount,
+                        "refund_id": done.id,
+                        "refunded_total": row.refunded,
+                    },
+                )
+        return RefundOut(
+            out_refund_no=body.out_refund_no,
+            out_trade_no=out_trade_no,
+            amount=body.amount,
+            refund_id=done.id,
+            order=_order_out(app, row),
+        )
+
+
+def _order_out(app: MiniApp, o: MiniAppOrder) -> OrderOut:
+    return OrderOut(
+        appid=app.appid,
+        out_trade_no=o.out_trade_no,
+        prepay_id=o.prepay_id,
+        openid=o.openid,
+        amount=o.amount,
+        description=o.description,
+        status=o.status,
+        payment_id=o.payment_id,
+        refunded=o.refunded,
+        created_at=o.created_at,
+        paid_at=o.paid_at,
+    )

@@ -1,0 +1,323 @@
+"""Signed webhooks to the developer's `notify_url`, from an outbox that survives restarts.
+
+A notification is a row of `miniapp_webhooks`, written in the transaction that changed the
+order, so it exists exactly when the change does. Each worker runs one delivery task: it
+claims due rows with a guarded `UPDATE … RETURNING` (the claim pushes `next_at` a lease into
+the future, so another worker — or this one after a crash — takes the row again only if the
+attempt never finished), POSTs them, and records the result: a 2xx is delivered; anything
+else is retried after 15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min, 1 h, 3 h, 6 h, 12 h,
+then every 24 h, and given up after a week. A commit wakes the task at once, so a payment's
+notification leaves within milliseconds.
+
+Targets: the URL must be on one of the app's declared server domains (checked when the order
+is made, and again before each attempt), and the chat's link guard resolves the host and
+refuses private, loopback and link-local addresses — the request goes to the address it
+checked — unless the operator allows private ones. Redirects are not followed.
+
+Signature, for the developer to check (`verify`): headers `Hutong-Timestamp` (unix seconds),
+`Hutong-Nonce` (random) and `Hutong-Signature` = hex HMAC-SHA256 over
+`<timestamp>.<nonce>.<body>` with the key hex(SHA-256("webhook:" + app secret)). A receiver
+refuses timestamps more than 5 minutes away and nonces it has seen, so a captured request
+cannot be replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import delete, select, update
+
+from hutong.chat.links import Refused
+from hutong.core.db import UnitOfWork
+from hutong.miniapps.errors import DomainNotAllowed
+from hutong.miniapps.models import MiniApp, MiniAppLoginCode, MiniAppWebhook
+
+if TYPE_CHECKING:
+    from hutong.miniapps.service import MiniApps
+
+log = logging.getLogger(__name__)
+W = MiniAppWebhook
+BACKOFF_S = (15, 15, 30, 180, 600, 1200, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
+DAY_S = 24 * 3600
+MAX_ATTEMPTS = len(BACKOFF_S) + 7  # then daily for a week
+LEASE_S = 60
+REPLAY_WINDOW_S = 300
+
+
+def signing_key(secret: str) -> str:
+    return hashlib.sha256(("webhook:" + secret).encode()).hexdigest()
+
+
+def signature(key: str, timestamp: str, nonce: str, body: bytes) -> str:
+    msg = f"{timestamp}.{nonce}.".encode() + body
+    return hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def verify(
+    secret: str,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    now_s: float,
+    seen_nonces: set[str],
+) -> bool:
+    """For the developer's backend: is this a fresh notification signed for `secret`?
+    Remembers the nonce when it is (keep `seen_nonces` for at least 10 minutes)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    ts, nonce, sig = (
+        lower.get("hutong-timestamp", ""),
+        lower.get("hutong-nonce", ""),
+        lower.get("hutong-signature", ""),
+    )
+    if not (ts.isdigit() and nonce and sig) or abs(now_s - int(ts)) > REPLAY_WINDOW_S:
+        return False
+    if not hmac.compare_digest(signature(signing_key(secret), ts, nonce, body), sig):
+        return False
+    if nonce in seen_nonces:
+        return False
+    seen_nonces.add(nonce)
+    return True
+
+
+def backoff_s(attempts: int) -> int:
+    """Delay before the next attempt after `attempts` failed ones."""
+    return BACKOFF_S[attempts - 1] if attempts <= len(BACKOFF_S) else DAY_S
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    ok: bool
+    error: str = ""
+
+
+class Webhooks:
+    def __init__(self, svc: MiniApps) -> None:
+        self.svc = svc
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._last_cleanup = 0.0
+
+    # -- targets ------------------------------------------------------------------------------
+
+    def check_allowed(self, app: MiniApp, url: str, *, field: str = "url") -> None:
+        """Refuse a URL outside the app's declared server domains (or not http(s))."""
+        parts = urlsplit(url)
+        allowed_schemes = {"https", "http"} if self.svc.policy.webhook_allow_private else {"https"}
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            port = -1
+        host = (parts.hostname or "").lower()
+        ok = (
+            parts.scheme in allowed_schemes
+            and bool(host)
+            and port > 0
+            and not parts.username
+            and not parts.password
+            and any(_matches(d, host, port) for d in app.domains)
+        )
+        if not ok:
+            raise DomainNotAllowed(
+                "The URL must be https on one of the app's declared server domains.",
+                fields={field: "not on a declared domain"},
+            )
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def enqueue(
+        self, uow: UnitOfWork, app: MiniApp, url: str, event: str, data: dict[str, Any]
+    ) -> None:
+        """Queue a notification in the caller's transaction; delivery starts after commit."""
+        now = self.svc.clock.now()
+        body = json.dumps(
+            {"event": event, "appid": app.appid, "created_at": now.isoformat(), **data},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        uow.session.add(
+            W(
+                app_id=app.id,
+                event=event,
+                url=url,
+                body=body,
+                state="pending",
+                attempts=0,
+                next_at=now,
+                last_error="",
+                created_at=now,
+                delivered_at=None,
+            )
+        )
+        uow.after_commit(self.kick)
+
+    async def kick(self) -> None:
+        self._wake.set()
+
+    # -- delivering ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="miniapp-webhooks")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                busy = await self.deliver_due() > 0
+                await self._cleanup()
+            except Exception:
+                log.exception("webhook delivery failed; trying again shortly")
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.svc.policy.webhook_poll_s)
+                self._wake.clear()
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self.svc.policy.webhook_timeout_s,
+                follow_redirects=False,
+                trust_env=False,
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            )
+        return self._client
+
+    async def deliver_due(self, limit: int = 64) -> int:
+        """Claim and attempt up to `limit` due notifications; returns how many."""
+        now = self.svc.clock.now()
+        async with self.svc.db.write() as uow:
+            due = (
+                await uow.session.scalars(
+                    select(W.id)
+                    .where(W.state == "pending", W.next_at <= now)
+                    .order_by(W.next_at)
+                    .limit(limit)
+                )
+            ).all()
+            if not due:
+                return 0
+            claimed = await uow.session.execute(
+                update(W)
+                .where(W.id.in_(due), W.state == "pending", W.next_at <= now)
+                .values(next_at=now + dt.timedelta(seconds=LEASE_S))
+                .returning(W.id, W.app_id, W.url, W.body)
+            )
+            rows = claimed.all()
+            apps = {
+                a.id: a
+                for a in (
+                    await uow.session.scalars(
+                        select(MiniApp).where(MiniApp.id.in_({r.app_id for r in rows}))
+                    )
+                ).all()
+            }
+        results = await asyncio.gather(
+            *(self._attempt(r.id, apps[r.app_id], r.url, r.body) for r in rows)
+        )
+        await self._record(list(results))
+        return len(results)
+
+    async def _attempt(self, wid: int, app: MiniApp, url: str, body: str) -> Attempt:
+        try:
+            self.check_allowed(app, url)
+            target, host, _ = await self.svc.guard._checked_target(url)
+        except (DomainNotAllowed, Refused) as exc:
+            return Attempt(wid, False, f"refused: {exc}"[:200])
+        ts, nonce = str(int(self.svc.clock.now().timestamp())), secrets.token_hex(16)
+        data = body.encode()
+        client = self._http()
+        request = client.build_request(
+            "POST",
+            target,
+            content=data,
+            headers={
+                "Host": host,
+                "Content-Type": "application/json",
+                "User-Agent": "HutongWebhook/1.0",
+                "Hutong-Timestamp": ts,
+                "Hutong-Nonce": nonce,
+                "Hutong-Signature": signature(app.webhook_key, ts, nonce, data),
+            },
+            extensions={"sni_hostname": host},
+        )
+        try:
+            response = await client.send(request)
+        except (httpx.HTTPError, OSError) as exc:
+            return Attempt(wid, False, f"{type(exc).__name__}: {exc}"[:200])
+        if 200 <= response.status_code < 300:
+            return Attempt(wid, True)
+        return Attempt(wid, False, f"status {response.status_code}")
+
+    async def _record(self, results: list[Attempt]) -> None:
+        now = self.svc.clock.now()
+        async with self.svc.db.write() as uow:
+            s = uow.session
+            done = [r.id for r in results if r.ok]
+            if done:
+                await s.execute(
+                    update(W).where(W.id.in_(done)).values(state="delivered", delivered_at=now)
+                )
+            for r in results:
+                if r.ok:
+                    continue
+                row = await s.get(W, r.id, with_for_update=True)
+                if row is None or row.state != "pending":
+                    continue
+                row.attempts += 1
+                row.last_error = r.error
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.state = "failed"
+                else:
+                    row.next_at = now + dt.timedelta(seconds=backoff_s(row.attempts))
+
+    async def _cleanup(self) -> None:
+        """Forget login codes a while after they expired (once a minute is plenty)."""
+        loop = asyncio.get_running_loop().time()
+        if loop - self._last_cleanup < 60:
+            return
+        self._last_cleanup = loop
+        cutoff = self.svc.clock.now() - dt.timedelta(hours=1)
+        async with self.svc.db.write() as uow:
+            await uow.session.execute(
+                delete(MiniAppLoginCode).where(MiniAppLoginCode.expires_at < cutoff)
+            )
+
+    async def history(self, app_id: int, *, limit: int = 50) -> list[MiniAppWebhook]:
+        async with self.svc.db.read() as s:
+            return list(
+                (
+                    await s.scalars(
+                        select(W).where(W.app_id == app_id).order_by(W.id.desc()).limit(limit)
+                    )
+                ).all()
+            )
+
+
+def _matches(domain: str, host: str, port: int) -> bool:
+    name, _, want_port = domain.partition(":")
+    if want_port and int(want_port) != port:
+        return False
+    return host == name or host.endswith("." + name)
