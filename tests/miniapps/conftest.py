@@ -12,11 +12,13 @@ from tests.miniapps.util import Backend
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    marker = request.node.get_closest_marker("settings")
+    given = marker.kwargs if marker else {}
     return settings.model_copy(
         update={
             "wallet_sweep_interval_s": 3600.0,
-            "miniapp_webhook_allow_private": True,
+            "miniapp_webhook_allow_private": given.get("miniapp_webhook_allow_private", True),
             "miniapp_webhook_poll_s": 0.05,
             "miniapp_webhook_timeout_s": 2.0,
         }
