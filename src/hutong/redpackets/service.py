@@ -29,18 +29,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from hutong.chat import ChatDeps, ChatService, append
-from hutong.chat.models import Member as ChatMember
-from hutong.chat.store import get_chat, require_active
+from hutong.chat.store import active_member_ids, get_chat, require_active
 from hutong.core.clock import Clock
 from hutong.core.db import Database
 from hutong.core.errors import Conflict, NotFound
 from hutong.redpackets import split
+from hutong.redpackets.claims import ClaimQueue
 from hutong.redpackets.errors import (
     AllTaken,
     AlreadyOpened,
@@ -72,11 +71,10 @@ ACCOUNT_KIND = "redpacket"
 OPENED = "redpacket.opened"
 REFUNDED = "redpacket.refunded"
 MESSAGE_KIND = "red_envelope"
-# How long a membership seen by this process answers refusals of fully taken envelopes (a
-# member removed meanwhile is told "all taken" instead of "not found"; nothing moves).
+# How long a chat's member list read by this process answers refusals of fully taken envelopes
+# (a member removed meanwhile may be told "all taken" instead of "not found"; nothing moves).
 MEMBER_TTL_S = 10.0
 Share = RedEnvelopeShare
-Other = aliased(RedEnvelopeShare)
 
 
 @dataclass(frozen=True)
@@ -104,6 +102,20 @@ class Meta:
     expires_at: dt.datetime
 
 
+def _meta_of(env: RedEnvelope) -> Meta:
+    assert env.account_id is not None
+    return Meta(
+        env.id,
+        env.chat_id,
+        env.sender_id,
+        env.kind,
+        env.share_count,
+        env.recipient_id,
+        env.account_id,
+        env.expires_at,
+    )
+
+
 def share_key(envelope_id: int, idx: int) -> str:
     return f"redpacket:{envelope_id}:{idx}"
 
@@ -129,8 +141,11 @@ class RedPackets:
         self.policy = policy
         self._meta: OrderedDict[int, Meta] = OrderedDict()
         self._taken: OrderedDict[int, dict[int, int]] = OrderedDict()
-        # (chat, user) → until when a seen membership may answer refusals without a read.
-        self._members: dict[tuple[int, int], float] = {}
+        # chat → (until when, its active members): answers refusals without a read per opener.
+        self._members: dict[int, tuple[float, frozenset[int]]] = {}
+        self._member_reads: dict[int, asyncio.Future[frozenset[int]]] = {}
+        self._loading: dict[int, asyncio.Future[Meta]] = {}
+        self.claims = ClaimQueue(db)
         self._cache_size = cache_size
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -324,6 +339,8 @@ class RedPackets:
                 body=body,
             )
             env.seq = msg.seq
+            meta = _meta_of(env)
+        self._remember(self._meta, envelope_id, meta)
 
     def _forget_account(self, envelope_id: int) -> None:
         # The ledger caches account ids forever, which suits wallets but not one account per
@@ -337,20 +354,21 @@ class RedPackets:
         if meta is not None:
             self._meta.move_to_end(envelope_id)
             return meta
+        # One read per envelope however many open it at once (a new envelope is opened by
+        # everyone in the same second).
+        loading = self._loading.get(envelope_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._read_meta(envelope_id))
+            self._loading[envelope_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(envelope_id, None))
+        return await asyncio.shield(loading)
+
+    async def _read_meta(self, envelope_id: int) -> Meta:
         async with self.db.read() as s:
             env = await s.get(RedEnvelope, envelope_id)
         if env is None or env.seq is None or env.account_id is None:
             raise NotFound("No such red envelope.")
-        meta = Meta(
-            env.id,
-            env.chat_id,
-            env.sender_id,
-            env.kind,
-            env.share_count,
-            env.recipient_id,
-            env.account_id,
-            env.expires_at,
-        )
+        meta = _meta_of(env)
         self._remember(self._meta, envelope_id, meta)
         return meta
 
@@ -365,7 +383,7 @@ class RedPackets:
         if env.recipient_id is not None and env.recipient_id != me:
             await self._refusal(env, me, for_someone_else=True)
         taken = self._taken.get(envelope_id)
-        if taken is not None and self._members.get((env.chat_id, me), 0.0) > time.monotonic():
+        if taken is not None and me in await self._members_of(env.chat_id):
             # A fully taken envelope never changes: refused from memory, no database at all.
             if me in taken:
                 raise AlreadyOpened(taken[me])
@@ -381,49 +399,33 @@ class RedPackets:
             await asyncio.sleep(0.001)
         else:
             raise Conflict("Too busy; try again.")
-        self._seen_member(env.chat_id, me)
         idx, amount = claimed
         outcome = await self._pay(env, me, idx, amount)
         return OpenOut(envelope_id=envelope_id, amount=amount, opened_at=now, tx_id=outcome.tx_id)
 
-    def _seen_member(self, chat_id: int, user_id: int) -> None:
-        if len(self._members) > 100 * self._cache_size:
+    async def _members_of(self, chat_id: int) -> frozenset[int]:
+        """The chat's active members as read at most `MEMBER_TTL_S` ago (one read per chat, not
+        per opener, for refusals of fully taken envelopes)."""
+        found = self._members.get(chat_id)
+        if found is not None and found[0] > time.monotonic():
+            return found[1]
+        loading = self._member_reads.get(chat_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._read_members(chat_id))
+            self._member_reads[chat_id] = loading
+            loading.add_done_callback(lambda _: self._member_reads.pop(chat_id, None))
+        return await asyncio.shield(loading)
+
+    async def _read_members(self, chat_id: int) -> frozenset[int]:
+        async with self.db.read() as s:
+            ids = frozenset(await active_member_ids(s, chat_id))
+        if len(self._members) > self._cache_size:
             self._members.clear()
-        self._members[(chat_id, user_id)] = time.monotonic() + MEMBER_TTL_S
+        self._members[chat_id] = (time.monotonic() + MEMBER_TTL_S, ids)
+        return ids
 
     async def _claim(self, env: Meta, me: int, now: dt.datetime) -> tuple[int, int] | None:
-        first_free = (
-            select(Share.id)
-            .where(
-                Share.envelope_id == env.id,
-                Share.opener_id.is_(None),
-                Share.returned.is_(False),
-            )
-            .order_by(Share.idx)
-            .limit(1)
-        )
-        if not self.db.is_sqlite:
-            first_free = first_free.with_for_update(skip_locked=True)
-        stmt = (
-            update(Share)
-            .where(
-                Share.id == first_free.scalar_subquery(),
-                ~exists().where(Other.envelope_id == env.id, Other.opener_id == me),
-                exists().where(
-                    ChatMember.chat_id == env.chat_id,
-                    ChatMember.user_id == me,
-                    ChatMember.status == "active",
-                ),
-            )
-            .values(opener_id=me, opened_at=now)
-            .returning(Share.idx, Share.amount)
-        )
-        try:
-            async with self.db.write() as uow:
-                row = (await uow.session.execute(stmt)).first()
-        except IntegrityError:  # the same member, claiming at the same moment elsewhere
-            return None
-        return None if row is None else (int(row[0]), int(row[1]))
+        return await self.claims.claim(env.id, env.chat_id, me, now)
 
     async def _refusal(self, env: Meta, me: int, *, for_someone_else: bool = False) -> None:
         """Why a claim found nothing: raise the matching problem (returns only if unclaimed
@@ -454,7 +456,6 @@ class RedPackets:
                     select(Share.opener_id, Share.amount).where(Share.envelope_id == env.id)
                 )
                 openers = {int(r[0] or 0): int(r[1]) for r in rows}
-        self._seen_member(env.chat_id, me)
         if mine is not None:
             await self._repair_if_stuck(env, me, int(mine.idx), int(mine.amount), mine.opened_at)
             raise AlreadyOpened(int(mine.amount))
