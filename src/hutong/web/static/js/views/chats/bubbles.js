@@ -109,9 +109,11 @@ function content(m) {
     case "transfer":
     case "miniapp_card": {
       const label = { red_envelope: "Red Packet", transfer: "Transfer", miniapp_card: "Mini Program" }[m.kind];
+      // A red envelope opens its sheet (views/chats/redpacket.js, loaded on first tap).
+      const onclick = m.kind === "red_envelope" ? () => import("./redpacket.js").then((rp) => rp.openEnvelope(m)) : null;
       return h(
         "div",
-        { class: ["bubble", "bubble--special", `bubble--${m.kind}`], testid: `msg-${m.kind}` },
+        { class: ["bubble", "bubble--special", `bubble--${m.kind}`], testid: `msg-${m.kind}`, onclick, role: onclick ? "button" : null },
         h("span", { class: "special-main" }, icon(m.kind === "red_envelope" ? "redpacket" : m.kind === "transfer" ? "share" : "miniapps", { size: 28 }), h("span", {}, b.greeting || b.title || b.text || label)),
         h("span", { class: "special-foot" }, label),
       );

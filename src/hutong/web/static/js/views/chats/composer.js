@@ -215,6 +215,14 @@ export function composer({ ctx, chatId, chat, members, loadMembers, onSend }) {
     });
   }
 
+  async function sendRedPacket() {
+    togglePanel(null);
+    const current = chat();
+    if (current?.kind === "group" && !members()) await loadMembers();
+    const rp = await import("./redpacket.js");
+    rp.sendSheet({ chat: current, members: members() });
+  }
+
   function shareLocation() {
     togglePanel(null);
     if (!navigator.geolocation) return toast("This browser can't tell where you are.", { kind: "error" });
@@ -278,6 +286,7 @@ export function composer({ ctx, chatId, chat, members, loadMembers, onSend }) {
           tile("file", "File", "more-file", () => fileInputs.file.click()),
           tile("location", "Location", "more-location", shareLocation),
           tile("card", "Contact Card", "more-card", shareCard),
+          tile("redpacket", "Red Packet", "more-redpacket", sendRedPacket),
         ),
       );
     }
