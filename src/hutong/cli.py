@@ -130,8 +130,10 @@ def cmd_ledger_audit(args: argparse.Namespace) -> int:
     """Exit 0 if every ledger invariant holds, 1 (naming the first violation) otherwise."""
     import json
 
+    from hutong.core.clock import SystemClock
     from hutong.core.db import Database
-    from hutong.wallet import audit
+    from hutong.redpackets import audit as audit_envelopes
+    from hutong.wallet import Ledger, audit
 
     anchors: list[tuple[int, str]] = []
     for anchor in args.anchor or []:
@@ -144,12 +146,21 @@ def cmd_ledger_audit(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         db = Database(settings.database_url)
+        ledger = Ledger(db, SystemClock())
         try:
             report = await audit(db, anchors=anchors)
+            envelopes = await audit_envelopes(db, ledger)  # each red envelope vs its account
         finally:
+            await ledger.close()
             await db.dispose()
-        print(json.dumps(report.as_dict()) if args.json else report.summary())
-        return 0 if report.ok else 1
+        if args.json:
+            print(json.dumps({**report.as_dict(), "envelopes": envelopes.as_dict()}))
+        else:
+            print(report.summary())
+            print(f"envelopes: {'OK' if envelopes.ok else 'VIOLATIONS'} — {envelopes.envelopes}")
+            for v in envelopes.violations[:20]:
+                print(f"  {v}")
+        return 0 if report.ok and envelopes.ok else 1
 
     return asyncio.run(run())
 

@@ -5,6 +5,6 @@ ledger, and the chat messages that announce friend transfers. This package sits 
 
 from hutong.redpackets.bridge import TransferMessages
 from hutong.redpackets.service import RedPacketPolicy, RedPackets
-from hutong.redpackets.sweep import EnvelopeAudit
+from hutong.redpackets.sweep import EnvelopeAudit, audit
 
-__all__ = ["EnvelopeAudit", "RedPacketPolicy", "RedPackets", "TransferMessages"]
+__all__ = ["EnvelopeAudit", "RedPacketPolicy", "RedPackets", "TransferMessages", "audit"]

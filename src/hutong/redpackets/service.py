@@ -623,4 +623,4 @@ class RedPackets:
         return await expire_due(self)
 
     async def audit(self) -> EnvelopeAudit:
-        return await audit(self)
+        return await audit(self.db, self.ledger)

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select, update
 
+from hutong.core.db import Database
 from hutong.redpackets.models import RedEnvelope, RedEnvelopeShare
+from hutong.wallet import Ledger
 from hutong.wallet.ledger import Notice, Op, memo_text
 
 if TYPE_CHECKING:
@@ -135,14 +137,14 @@ class EnvelopeAudit:
         return {"ok": self.ok, "envelopes": self.envelopes, "violations": self.violations[:20]}
 
 
-async def audit(rp: RedPackets, page: int = 2000) -> EnvelopeAudit:
+async def audit(db: Database, ledger: Ledger, page: int = 2000) -> EnvelopeAudit:
     """Prove every envelope from its rows and the ledger: its shares add up to its total, no
     share is both opened and returned, and its ledger account holds exactly the total less
     what was opened and refunded (so every claimed share was paid, and paid once)."""
     report = EnvelopeAudit()
     last = 0
     while True:
-        async with rp.db.read() as s:
+        async with db.read() as s:
             envs = list(
                 (
                     await s.scalars(
@@ -174,7 +176,7 @@ async def audit(rp: RedPackets, page: int = 2000) -> EnvelopeAudit:
                     )
                 ).all()
             }
-        balances = await rp.ledger.balances(e.account_id for e in envs if e.account_id)
+        balances = await ledger.balances(e.account_id for e in envs if e.account_id)
         for e in envs:
             report.envelopes += 1
             r = sums.get(e.id)
