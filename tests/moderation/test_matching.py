@@ -10,10 +10,11 @@ import pytest
 from hutong.moderation import normalise as normalise_module
 from hutong.moderation.matching import Action, InvalidTerm, Matcher, Rule, normalise_term
 from hutong.moderation.normalise import (
-    MARK,
+    MARK_UTF8,
+    Origins,
     normalise,
     normalise_marked,
-    origins,
+    normalise_marked_utf8,
     word_break_before,
 )
 from tests.moderation.corpus import ALLOW, RULES, clean_posts, evasions
@@ -82,7 +83,9 @@ def test_masked_evasions_leave_nothing_of_the_term(matcher: Matcher) -> None:
 )
 def test_normalisation(text: str, expected: str) -> None:
     assert normalise(text) == expected
-    assert len(origins(text, expected)) == len(expected)
+    if expected:
+        start, end = Origins(text, normalise_marked_utf8(text)).span(0, len(expected.encode()))
+        assert normalise(text[start:end]) == expected
 
 
 def test_offsets_map_every_normalised_character_back() -> None:
@@ -90,10 +93,22 @@ def test_offsets_map_every_normalised_character_back() -> None:
     pools = [(0x20, 0x7F), (0xA0, 0x2FF), (0x2000, 0x206F), (0x3000, 0x30FF), (0x4E00, 0x4FFF)]
     pools += [(0xFF00, 0xFFEF), (0x1D400, 0x1D7FF), (0x1F300, 0x1F6FF), (0x24B6, 0x24FF)]
     pools += [(0x20000, 0x20FFF), (0xFB00, 0xFB4F), (0x3300, 0x33FF)]
-    for _ in range(3000):
-        text = "".join(chr(rng.randint(*rng.choice(pools))) for _ in range(rng.randint(0, 40)))
+    # Text the fast path takes whole is mapped through the marked text: half of it.
+    plain = [(0x20, 0x7F), (0x4E00, 0x4FFF), (0x3000, 0x3003), (0x1F600, 0x1F64F)]
+    aligned = 0
+    for i in range(3000):
+        chosen = plain if i % 2 else pools
+        text = "".join(chr(rng.randint(*rng.choice(chosen))) for _ in range(rng.randint(0, 40)))
         norm = normalise(text)
-        origin = origins(text, norm)
+        origins = Origins(text, normalise_marked_utf8(text))
+        aligned += normalise_module._aligned(text)
+        origin = []
+        at = 0  # in bytes
+        for ch in norm:
+            start, end = origins.span(at, at + len(ch.encode()))
+            assert end == start + 1  # one normalised character comes from one original
+            origin.append(start)
+            at += len(ch.encode())
         assert len(origin) == len(norm)
         assert origin == sorted(origin)
         # Folding each original character alone gives back the normalised text.
@@ -101,30 +116,33 @@ def test_offsets_map_every_normalised_character_back() -> None:
         assert "".join(pieces[i] for i in sorted(pieces)) == norm, repr(text)
         assert all(normalise(text[i]) for i in set(origin))
         assert not any(normalise(ch) for i, ch in enumerate(text) if i not in pieces)
+    assert 1400 < aligned < 1600
 
 
 def test_word_breaks_are_found_where_separators_were() -> None:
     text = "Hi, ｙｏｕ·there\u200bnow😀!"
-    marked = normalise_marked(text)
-    norm = marked.replace(MARK, "")
-    assert norm == "hiyoutherenow"
-    breaks = {j for j in range(len(norm) + 1) if word_break_before(marked, j)}
+    marked = normalise_marked_utf8(text)
+    norm = marked.replace(MARK_UTF8, b"")
+    assert norm == b"hiyoutherenow"
+    breaks = {j for j in range(len(norm) + 1) if word_break_before(marked, norm, j)}
     assert breaks == {2, 5, 13}  # after "hi", after "you", and at the end
     rng = random.Random(5)
     for _ in range(500):
-        text = "".join(rng.choice("ab .,-😀\u200bＣ") for _ in range(rng.randint(0, 20)))
-        marked = normalise_marked(text)
-        # Right after each mark: the lengths of the pieces before it, added up.
-        expected = set(itertools.accumulate(map(len, marked.split(MARK)[:-1])))
-        norm = marked.replace(MARK, "")
-        assert {j for j in range(len(norm) + 1) if word_break_before(marked, j)} == expected
+        # Few letters, so that the same two often stand both together and apart.
+        text = "".join(rng.choice("ab .,-😀\u200bＣ赌") for _ in range(rng.randint(0, 40)))
+        marked = normalise_marked_utf8(text)
+        # Right after each mark: the lengths (in bytes) of the pieces before it, added up.
+        expected = set(itertools.accumulate(map(len, marked.split(MARK_UTF8)[:-1])))
+        norm = marked.replace(MARK_UTF8, b"")
+        assert {j for j in range(len(norm) + 1) if word_break_before(marked, norm, j)} == expected
 
 
 def test_whole_word_terms_match_only_whole_words() -> None:
     m = Matcher([Rule(1, "scam", "fraud", Action.BLOCK, whole_word=True)])
     for text in ["scam", "a scam!", "S.C.A.M", "ｓｃａｍ", "这是scam吧", "(scam)", "s c a m now"]:
         assert m.scan(text).action is Action.BLOCK, text
-    for text in ["scampi", "scams", "is campus", "Scamander", "mascam", "scam\u0301pi"]:
+    near_misses = ["scampi", "scams", "is campus", "Scamander", "mascam", "scam\u0301pi"]
+    for text in [*near_misses, "жscam", "scamжи", "ΩSCAM"]:  # letters of other scripts too
         assert m.scan(text).clean, text
     # The same word without whole_word matches inside other words too.
     anywhere = Matcher([Rule(1, "scam", "fraud", Action.BLOCK)])
@@ -229,6 +247,15 @@ def test_the_fast_path_equals_the_fold_table_for_every_character() -> None:
         ch = chr(code)
         assert normalise_marked(ch) == _reference(ch), hex(code)
         assert normalise_marked(f"A{ch}b，") == _reference(f"A{ch}b，"), hex(code)
+
+
+def test_the_fast_path_equals_the_fold_table_beyond_the_bmp() -> None:
+    # Emoji take the fast path as separators once seen; mathematical letters, unassigned
+    # code points and CJK extensions do not.
+    for code in [*range(0x10000, 0x20000), *range(0x20000, 0x110000, 97)]:
+        ch = chr(code)
+        for text in (f"A{ch}b，赌", f"{ch}😀{ch}"):
+            assert normalise_marked(text) == _reference(text), hex(code)
 
 
 def test_the_fast_path_equals_the_fold_table_on_mixed_text() -> None:

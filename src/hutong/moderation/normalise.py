@@ -9,18 +9,19 @@ format (zero-width) or combining character. So `c.a.s.i.n.o`, `ｃａｓｉｎ�
 
 Folding per character is what makes the offset map exact: every normalised character comes from
 exactly one original character. Every text is checked, so the common path must cost about as
-much as the scan itself; it is one `str.translate` over a table for the BMP, built once per
-process. Characters beyond the BMP (emoji, mathematical letters) are rare and are folded first
-by a regular expression. The translation keeps one `MARK` where a separating character
-(space, punctuation, symbol) was dropped: whole-word matching needs to know where words ended
-once the spaces are gone, and most texts never need more than that.
+much as the scan itself: see `normalise_marked_utf8`. The result keeps one `MARK` where a
+separating character (space, punctuation, symbol, emoji) was dropped: whole-word matching needs
+to know where words ended once the spaces are gone, and most texts never need more than that.
 
-Only a text that matched something pays for `origin`, the map back to the original, built from
-a second table of per-character lengths in C-level loops.
+The matcher works on the UTF-8 bytes of the normalised text (offsets are byte offsets, see
+`word_break_before`). Only a text that matched something pays for `Origins`, the map back to
+the original, built from a second table of per-character lengths in C-level loops.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import threading
 import unicodedata
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 TableValue = int | str | None
 
 MARK = "\x01"  # in marked text: a separating character was dropped here
+MARK_UTF8 = MARK.encode()
 _REMOVED = frozenset("ZPSCM")  # major Unicode categories dropped from normalised text
 _BMP_SIZE = 0x10000
 # Length codes, one per original character: dropped, or kept as 1, 2, … characters.
@@ -93,31 +95,40 @@ def _code_astral(match: re.Match[str]) -> str:
 class _Tables:
     folds: list[TableValue]  # per BMP character: for `str.translate`
     codes: list[str]  # per BMP character: its length code, for offsets
-    # The fast path handles only characters that are unchanged, or dropped with a mark:
-    special: re.Pattern[str]  # any other character (so: take the table path)
-    separators: re.Pattern[str]  # non-ASCII characters dropped with a mark
-    silent: re.Pattern[str]  # characters dropped without one (zero-width, variation selectors)
-    ascii: bytes  # `bytes.translate` table for the ASCII characters
+    # The fast path takes text whose every character is ASCII, stays as it is (CJK), or is
+    # dropped with a mark (a separator: punctuation, spaces, emoji and other symbols); and
+    # BMP characters dropped without one (silent: zero-width, variation selectors).
+    odd: re.Pattern[str]  # any other character
+    silent: re.Pattern[str]  # BMP characters dropped without a mark
+    silent_chars: frozenset[str]
+    separators: re.Pattern[str]  # non-ASCII BMP separators, and every character beyond the BMP
+    ascii: bytes  # `bytes.translate` table folding ASCII (and leaving UTF-8 sequences alone)
+    kept: bytes  # `bytes.translate` table: a marked character, 1 if kept and 0 if a mark
+    code_counts: bytes  # `bytes.translate` table: a length code, as the number it stands for
 
 
-def _char_class(codes: list[int]) -> str:
+def _char_class(codes: list[int], *, largest_first: bool = False) -> str:
     """A regular-expression character class body for sorted code points, as ranges."""
-    parts: list[str] = []
-    i = 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        first, last = re.escape(chr(codes[i])), re.escape(chr(codes[j]))
-        parts.append(first if i == j else f"{first}-{last}")
-        i = j + 1
-    return "".join(parts)
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    if largest_first:  # tested in this order, so the common ones (emoji) first
+        ranges.sort(key=lambda r: r[0] - r[1])
+    return "".join(
+        re.escape(chr(first))
+        if first == last
+        else f"{re.escape(chr(first))}-{re.escape(chr(last))}"
+        for first, last in ranges
+    )
 
 
 def _build() -> _Tables:
     folds: list[TableValue] = []
     codes: list[str] = []
-    plain: list[int] = []  # non-ASCII characters the fast path may see
+    plain: list[int] = []  # non-ASCII characters the fast path takes as they are
     separators: list[int] = []
     silent: list[int] = []
     for code in range(_BMP_SIZE):
@@ -125,39 +136,48 @@ def _build() -> _Tables:
         value = _marked(ch)
         folds.append(code if value == ch else value or None)
         codes.append(_length_code(value))
-        if code >= 0x80 and value in (ch, MARK, ""):
+        if code >= 0x80 and value in (ch, MARK):
             plain.append(code)
             if value == MARK:
                 separators.append(code)
-            elif not value:
-                silent.append(code)
+        elif code >= 0x80 and not value:
+            silent.append(code)
+    # Emoji and other symbols beyond the BMP (plane 1; beyond it, ideographs and tags).
+    astral = [code for code in range(0x10000, 0x20000) if _astral_folds[chr(code)] == MARK]
     ascii_map = bytearray(range(256))
     for code in range(0x80):
         ascii_map[code] = ord(_marked(chr(code)))  # every ASCII character folds to one
+    # A character class is one bitmap lookup for a BMP character, and a walk through its
+    # ranges beyond the BMP for any other (and for a BMP character not in the bitmap): so
+    # `separators` takes all of those, which `odd` has made sure are separators.
     return _Tables(
         folds,
         codes,
-        re.compile(f"[^\\x00-\\x7f{_char_class(plain)}]"),
-        re.compile(f"[{_char_class(separators)}]"),
+        re.compile(f"[^\\x00-\\x7f{_char_class(plain)}{_char_class(astral, largest_first=True)}]"),
         re.compile(f"[{_char_class(silent)}]"),
+        frozenset(map(chr, silent)),
+        re.compile(f"[{_char_class(separators)}\\U00010000-\\U0010ffff]"),
         bytes(ascii_map),
+        bytes(b != ord(MARK) for b in range(256)),
+        bytes(max(0, b - ord(_KEPT_1) + 1) for b in range(256)),
     )
 
 
 _lock = threading.Lock()
-_built: list[_Tables] = []
+_built: _Tables | None = None
 
 
 def _tables() -> _Tables:
-    """The tables for U+0000–U+FFFF (~0.3 s, once per process).
+    """The tables (~0.2 s, once per process).
 
     Built under a lock because matchers are compiled in worker threads.
     """
-    if not _built:
+    global _built  # noqa: PLW0603 — built once, on first use or by `warm`
+    if _built is None:
         with _lock:
-            if not _built:
-                _built.append(_build())
-    return _built[0]
+            if _built is None:
+                _built = _build()
+    return _built
 
 
 def warm() -> None:
@@ -165,26 +185,32 @@ def warm() -> None:
     _tables()
 
 
-def normalise_marked(text: str) -> str:
-    """The normalised text with a `MARK` wherever a separating character was dropped.
+def normalise_marked_utf8(text: str) -> bytes:
+    """`normalise_marked(text)` encoded as UTF-8: the matcher scans it once the marks are gone.
 
-    Equal, character by character, to translating through the fold table. Most text holds
-    only ASCII, characters that stay as they are (CJK) and separators; for it, a regular
-    expression marks the non-ASCII separators and one `bytes.translate` folds the ASCII, at
-    about half the cost of `str.translate` (which looks each character up in Python).
+    Equal to translating through the fold table. Most text holds only ASCII, characters that
+    stay as they are (CJK) and separators (punctuation, emoji); for it one regular expression
+    finds nothing odd, a second marks the non-ASCII separators, and one `bytes.translate`
+    folds the ASCII: about a third of the cost of `str.translate`, which looks each character
+    up in Python. The matcher scans the UTF-8 bytes, so ahocorasick-rs neither encodes the
+    text again nor maps its byte offsets back to characters.
     """
-    t = _tables()
+    t = _built or _tables()
     if text.isascii():
-        return text.encode().translate(t.ascii).decode()
-    if _ASTRAL.search(text):
-        text = _ASTRAL.sub(_fold_astral, text)
-    if t.special.search(text):
-        # Characters beyond the table's end (rare CJK ideographs a fold left) stay as they are.
-        return text.translate(t.folds)
-    text = t.separators.sub(MARK, text)
-    if t.silent.search(text):
+        return text.encode().translate(t.ascii)
+    if t.odd.search(text):
+        if not t.silent_chars.issuperset(t.odd.findall(text)):
+            if _ASTRAL.search(text):
+                text = _ASTRAL.sub(_fold_astral, text)
+            # Characters beyond the table's end (rare CJK ideographs a fold left) stay as they are.
+            return text.translate(t.folds).encode()
         text = t.silent.sub("", text)
-    return text.encode().translate(t.ascii).decode()
+    return t.separators.sub(MARK, text).encode().translate(t.ascii)
+
+
+def normalise_marked(text: str) -> str:
+    """The normalised text with a `MARK` wherever a separating character was dropped."""
+    return normalise_marked_utf8(text).decode()
 
 
 def normalise(text: str) -> str:
@@ -192,28 +218,92 @@ def normalise(text: str) -> str:
     return normalise_marked(text).replace(MARK, "")
 
 
-def word_break_before(marked: str, j: int) -> bool:
-    """Whether a separating character was dropped just before normalised character `j`.
+def word_break_before(marked: bytes, normalised: bytes, j: int) -> bool:
+    """Whether a separating character was dropped just before normalised byte `j`.
 
-    `marked` is `normalise_marked(text)`; `j` indexes `normalise(text)`, which is `marked`
-    without its marks. The character's place in `marked` is `j` plus the marks before it:
-    found by counting (in C) until the count stops growing, usually in two or three steps.
+    `marked` is `normalise_marked_utf8(text)`, `normalised` the same without its marks.
+    Usually asked of a near miss ("ass" in "class"), where bytes `j - 1` and `j` are still
+    next to each other in `marked`: the first place they are, counting from `j - 1`, is
+    checked by counting the marks before it. Otherwise byte `j` is found in `marked`.
     """
-    p = j
-    while (q := j + marked.count(MARK, 0, p + 1)) != p:
+    if 0 < j < len(normalised):
+        at = marked.find(normalised[j - 1 : j + 1], j - 1)
+        if at >= 0 and at - marked.count(MARK_UTF8, 0, at) == j - 1:
+            return False
+    p = _index_skipping(marked, MARK_UTF8, j)
+    return p > 0 and marked[p - 1] == MARK_UTF8[0]
+
+
+_COUNTING_STEPS = 8
+
+
+def _index_skipping(data: bytes, gap: bytes, k: int) -> int:
+    """The index in `data` of byte `k` when bytes equal to `gap` are not counted.
+
+    (`len(data)` for the end.) The index is `k` plus the gaps before it: found by counting
+    (in C, each byte once) until the count stops growing, usually in two or three steps. Long
+    runs of gaps make that slow, so after a few steps it walks the runs instead.
+    """
+    p = k
+    gaps = data.count(gap, 0, p + 1)
+    for _ in range(_COUNTING_STEPS):
+        q = k + gaps
+        if q == p:
+            return p
+        gaps += data.count(gap, p + 1, q + 1)
         p = q
-    return p > 0 and marked[p - 1] == MARK
+    start = 0
+    for piece in data.split(gap):
+        if k < len(piece):
+            return start + k
+        k -= len(piece)
+        start += len(piece) + 1
+    return len(data)
 
 
-def origins(text: str, normalised: str) -> list[int]:
-    """For each character of `normalised` (= `normalise(text)`), its index in `text`."""
-    codes = text.translate(_tables().codes)
-    if not codes.isascii():  # characters beyond the BMP were left as they were
-        codes = _ASTRAL.sub(_code_astral, codes)
-    origin = [i for i, c in enumerate(codes) if c == _KEPT_1]
-    if len(origin) != len(normalised):  # some character became several (ß → ss, ﬁ → fi)
-        origin = [i for i, c in enumerate(codes) for _ in range(ord(c) - ord(_KEPT_1) + 1)]
-    return origin
+class Origins:
+    """Maps spans of the normalised text back to spans of the original.
+
+    Spans are given in bytes of UTF-8, as the matcher finds them. A text the fast path took
+    whole (nothing `odd` in it) gave exactly one character or one mark per original
+    character, so where a span lies in the marked text, decoded, is where it lies in the
+    original. Any other text goes through the table of per-character lengths: how many
+    normalised characters each original character gave (0, 1, or more: ß → ss), added up.
+    """
+
+    __slots__ = ("_aligned", "_ends", "_marked", "_normalised")
+
+    def __init__(self, text: str, marked: bytes) -> None:
+        """`marked` is `normalise_marked_utf8(text)`."""
+        self._marked = marked
+        self._aligned = _aligned(text)
+        self._ends: list[int] = []  # _ends[i]: normalised characters from text[: i + 1]
+        self._normalised = b""
+        if not self._aligned:
+            t = _tables()
+            codes = text.translate(t.codes)
+            if not codes.isascii():  # characters beyond the BMP were left as they were
+                codes = _ASTRAL.sub(_code_astral, codes)
+            self._ends = list(itertools.accumulate(codes.encode().translate(t.code_counts)))
+            self._normalised = marked.translate(None, MARK_UTF8)
+
+    def span(self, s: int, e: int) -> tuple[int, int]:
+        """The original characters that normalised bytes `s:e` (whole characters) came from."""
+        if self._aligned:
+            marked = self._marked
+            start = _index_skipping(marked, MARK_UTF8, s)
+            end = _index_skipping(marked, MARK_UTF8, e - 1) + 1
+            if marked.isascii():
+                return start, end
+            return len(marked[:start].decode()), len(marked[:end].decode())
+        normalised, ends = self._normalised, self._ends
+        first, last = len(normalised[:s].decode()), len(normalised[:e].decode()) - 1
+        return bisect.bisect_right(ends, first), bisect.bisect_right(ends, last) + 1
+
+
+def _aligned(text: str) -> bool:
+    """Whether every character of `text` folds to one character or to a mark."""
+    return not _tables().odd.search(text)
 
 
 def is_word_char(ch: str) -> bool:
