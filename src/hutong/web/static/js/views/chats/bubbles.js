@@ -53,6 +53,12 @@ function imageSize(b, max = 180) {
   return { width: Math.max(60, Math.round(w * scale)), height: Math.max(60, Math.round(hgt * scale)) };
 }
 
+/** A transfer step posted by the wallet: "¥5.00 · Accepted". */
+function transferText(b) {
+  const status = { sent: "", accepted: " · Accepted", declined: " · Declined", returned: " · Returned" }[b.status] ?? "";
+  return `¥${((b.amount || 0) / 100).toFixed(2)}${status}`;
+}
+
 function content(m) {
   const b = m.body || {};
   switch (m.kind) {
@@ -114,7 +120,7 @@ function content(m) {
       return h(
         "div",
         { class: ["bubble", "bubble--special", `bubble--${m.kind}`], testid: `msg-${m.kind}`, onclick, role: onclick ? "button" : null },
-        h("span", { class: "special-main" }, icon(m.kind === "red_envelope" ? "redpacket" : m.kind === "transfer" ? "share" : "miniapps", { size: 28 }), h("span", {}, b.greeting || b.title || b.text || label)),
+        h("span", { class: "special-main" }, icon(m.kind === "red_envelope" ? "redpacket" : m.kind === "transfer" ? "share" : "miniapps", { size: 28 }), h("span", {}, m.kind === "transfer" ? transferText(b) : b.greeting || b.title || b.text || label)),
         h("span", { class: "special-foot" }, label),
       );
     }
