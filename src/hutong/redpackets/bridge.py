@@ -12,6 +12,7 @@ the transfer card and its current state from `GET /wallet/transfers/{id}`.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from sqlalchemy import select
 from hutong.chat import ChatDeps, append
 from hutong.chat.models import Chat, Member
 from hutong.core.db import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 STEPS = {
     "wallet.transfer_received": "sent",
@@ -40,8 +43,15 @@ class TransferMessages:
     async def __call__(self, uow: UnitOfWork, events: list[tuple[list[int], str, Any]]) -> None:
         for _users, kind, payload in events:
             step = STEPS.get(kind)
-            if step is not None:
-                await self._post(uow, step, payload)
+            if step is None:
+                continue
+            # In a savepoint: a message that cannot be posted must not stop the relay, which
+            # delivers every wallet event (the money has moved either way).
+            try:
+                async with uow.session.begin_nested():
+                    await self._post(uow, step, payload)
+            except Exception:
+                log.exception("transfer %s: chat message not posted", payload.get("transfer_id"))
 
     async def _post(self, uow: UnitOfWork, step: str, p: dict[str, Any]) -> None:
         sender, recipient = int(p["from_user_id"]), int(p["to_user_id"])
