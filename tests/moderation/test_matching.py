@@ -10,11 +10,14 @@ import pytest
 from hutong.moderation import normalise as normalise_module
 from hutong.moderation.matching import Action, InvalidTerm, Matcher, Rule, normalise_term
 from hutong.moderation.normalise import (
+    MARK,
     MARK_UTF8,
     Origins,
+    folding,
     normalise,
     normalise_marked,
     normalise_marked_utf8,
+    without_marks,
     word_break_before,
 )
 from tests.moderation.corpus import ALLOW, RULES, clean_posts, evasions
@@ -266,5 +269,7 @@ def test_the_fast_path_equals_the_fold_table_on_mixed_text() -> None:
         n = rng.randint(0, 60)
         text = "".join(chr(rng.randint(*rng.choice(pools))) for _ in range(n))
         assert normalise_marked(text) == _reference(text), repr(text)
+        unmarked = without_marks(folding(text))
+        assert unmarked == _reference(text).replace(MARK, "").encode(), repr(text)
     for post in clean_posts() + [e.text for e in evasions()]:
         assert normalise_marked(post) == _reference(post)

@@ -103,6 +103,7 @@ class _Tables:
     silent_chars: frozenset[str]
     separators: re.Pattern[str]  # non-ASCII BMP separators, and every character beyond the BMP
     ascii: bytes  # `bytes.translate` table folding ASCII (and leaving UTF-8 sequences alone)
+    ascii_dropped: bytes  # ASCII characters that fold to a mark, and the mark
     kept: bytes  # `bytes.translate` table: a marked character, 1 if kept and 0 if a mark
     code_counts: bytes  # `bytes.translate` table: a length code, as the number it stands for
 
@@ -158,6 +159,7 @@ def _build() -> _Tables:
         frozenset(map(chr, silent)),
         re.compile(f"[{_char_class(separators)}\\U00010000-\\U0010ffff]"),
         bytes(ascii_map),
+        bytes(b for b in range(0x80) if ascii_map[b] == ord(MARK)),
         bytes(b != ord(MARK) for b in range(256)),
         bytes(max(0, b - ord(_KEPT_1) + 1) for b in range(256)),
     )
@@ -185,8 +187,12 @@ def warm() -> None:
     _tables()
 
 
-def normalise_marked_utf8(text: str) -> bytes:
-    """`normalise_marked(text)` encoded as UTF-8: the matcher scans it once the marks are gone.
+def folding(text: str) -> bytes:
+    """`text` on its way to normalised UTF-8, where only ASCII remains to be folded.
+
+    `with_marks(folding(text))` is `normalise_marked(text)` in UTF-8, and `without_marks` gives
+    the same without its marks: what the matcher scans. The last step is left to the caller
+    so that a text that matches nothing never pays for its marked form.
 
     Equal to translating through the fold table. Most text holds only ASCII, characters that
     stay as they are (CJK) and separators (punctuation, emoji); for it one regular expression
@@ -197,15 +203,32 @@ def normalise_marked_utf8(text: str) -> bytes:
     """
     t = _built or _tables()
     if text.isascii():
-        return text.encode().translate(t.ascii)
+        return text.encode()
     if t.odd.search(text):
         if not t.silent_chars.issuperset(t.odd.findall(text)):
             if _ASTRAL.search(text):
                 text = _ASTRAL.sub(_fold_astral, text)
-            # Characters beyond the table's end (rare CJK ideographs a fold left) stay as they are.
+            # Already folded (and folding again changes nothing). Characters beyond the
+            # table's end (rare CJK ideographs a fold left) stay as they are.
             return text.translate(t.folds).encode()
         text = t.silent.sub("", text)
-    return t.separators.sub(MARK, text).encode().translate(t.ascii)
+    return t.separators.sub(MARK, text).encode()
+
+
+def with_marks(folded: bytes) -> bytes:
+    """The normalised UTF-8 text, with its marks, from `folding(text)`."""
+    return folded.translate((_built or _tables()).ascii)
+
+
+def without_marks(folded: bytes) -> bytes:
+    """The normalised UTF-8 text, without marks, from `folding(text)`."""
+    t = _built or _tables()
+    return folded.translate(t.ascii, t.ascii_dropped)
+
+
+def normalise_marked_utf8(text: str) -> bytes:
+    """`normalise_marked(text)` encoded as UTF-8."""
+    return with_marks(folding(text))
 
 
 def normalise_marked(text: str) -> str:
@@ -268,23 +291,26 @@ class Origins:
     whole (nothing `odd` in it) gave exactly one character or one mark per original
     character, so where a span lies in the marked text, decoded, is where it lies in the
     original. Any other text goes through the table of per-character lengths: how many
-    normalised characters each original character gave (0, 1, or more: ß → ss), added up.
+    normalised characters each original character gave (0, 1, or more: ß → ss).
     """
 
-    __slots__ = ("_aligned", "_ends", "_marked", "_normalised")
+    __slots__ = ("_aligned", "_counts", "_ends", "_marked", "_normalised")
 
     def __init__(self, text: str, marked: bytes) -> None:
         """`marked` is `normalise_marked_utf8(text)`."""
         self._marked = marked
         self._aligned = _aligned(text)
-        self._ends: list[int] = []  # _ends[i]: normalised characters from text[: i + 1]
-        self._normalised = b""
+        self._counts = self._normalised = b""
+        self._ends: list[int] = []
         if not self._aligned:
             t = _tables()
             codes = text.translate(t.codes)
             if not codes.isascii():  # characters beyond the BMP were left as they were
                 codes = _ASTRAL.sub(_code_astral, codes)
-            self._ends = list(itertools.accumulate(codes.encode().translate(t.code_counts)))
+            self._counts = codes.encode().translate(t.code_counts)
+            if self._counts.translate(None, b"\x00\x01"):  # some character became several
+                # _ends[i]: how many normalised characters come from text[: i + 1].
+                self._ends = list(itertools.accumulate(self._counts))
             self._normalised = marked.translate(None, MARK_UTF8)
 
     def span(self, s: int, e: int) -> tuple[int, int]:
@@ -296,9 +322,12 @@ class Origins:
             if marked.isascii():
                 return start, end
             return len(marked[:start].decode()), len(marked[:end].decode())
-        normalised, ends = self._normalised, self._ends
-        first, last = len(normalised[:s].decode()), len(normalised[:e].decode()) - 1
-        return bisect.bisect_right(ends, first), bisect.bisect_right(ends, last) + 1
+        first, last = len(self._normalised[:s].decode()), len(self._normalised[:e].decode()) - 1
+        if self._ends:
+            return bisect.bisect_right(self._ends, first), bisect.bisect_right(self._ends, last) + 1
+        # The k-th normalised character comes from the k-th character that gave one.
+        counts = self._counts
+        return _index_skipping(counts, b"\x00", first), _index_skipping(counts, b"\x00", last) + 1
 
 
 def _aligned(text: str) -> bool:
