@@ -23,6 +23,7 @@ from hutong.chat import ChatDeps, ChatMediaService, ChatPolicy, ChatService, Gro
 from hutong.chat import expand_messages as expand_chat_messages
 from hutong.chat.links import LinkPolicy, LinkPreviewer
 from hutong.chat.routes import router as chat_router
+from hutong.chat.sources import MessageSource
 from hutong.contacts import ContactsPolicy, ContactsService
 from hutong.contacts.routes import router as contacts_router
 from hutong.core.clock import Clock, SystemClock
@@ -211,6 +212,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         else None
     )
     chats = ChatService(chat_deps, previewer, presence)
+    # Messages can be reported (the reporter's copy is kept); removing one recalls it.
+    moderation.sources.register("message", MessageSource(chats))
     groups = GroupService(chat_deps, chats)
     chat_media = ChatMediaService(chat_deps)
 

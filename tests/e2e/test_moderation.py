@@ -192,7 +192,7 @@ def test_a_chat_message_is_reported_from_its_menu(
     alice, bob = server.create_user(display_name="Alice"), server.create_user(display_name="Bob")
     make_friends(server, alice, bob)
     chat = api(server, bob, "POST", "/chats/direct", {"user_id": alice["id"]})
-    api(
+    sent = api(
         server,
         bob,
         "POST",
@@ -216,10 +216,10 @@ def test_a_chat_message_is_reported_from_its_menu(
 
     m = new_context().new_page()
     sign_in_api(m.context, mod["handle"])
-    m.goto("/#/admin/queue?kind=user")
-    case = m.locator(f'[data-kind="user"][data-ref="{bob["id"]}"]')
+    m.goto("/#/admin/queue?kind=message")
+    case = m.locator(f'[data-kind="message"][data-ref="{chat["id"]}:{sent["seq"]}"]')
     case.get_by_test_id("case-open").click()
-    note = m.get_by_test_id("case-report-note")
-    expect(note).to_contain_text("Message: 你是个骗子")  # the message, as Alice saw it
-    expect(note).to_contain_text("Every day the same.")
+    # The message itself, as Alice saw it, with the reporter's own note.
+    expect(m.get_by_test_id("case-content-text")).to_have_text("你是个骗子")
+    expect(m.get_by_test_id("case-report-note")).to_have_text("Every day the same.")
     expect(m.get_by_test_id("case-report").get_by_text("abuse")).to_be_visible()

@@ -10,8 +10,9 @@ const TITLES = { user: "Report this person", post: "Report this post", comment: 
 /**
  * Ask why and report. Resolves the created report, or null when cancelled.
  * @param {object} o {kind: "post"|"comment"|"message"|"user"|"miniapp", id, title, quote, context}
- *   `quote` shows what is being reported; `context` is put before the reporter's own note
- *   (e.g. the chat message when the sender is reported for it).
+ *   `quote` shows what is being reported (the server keeps its own copy as the reporter saw
+ *   it); `context`, if any, is put before the reporter's own note.
+ *   A chat message's id is "<chat_id>:<seq>".
  */
 export function reportSheet({ kind, id, title, quote = "", context = "" }) {
   return new Promise((resolve) => {

@@ -160,11 +160,10 @@ export function conversationView(ctx) {
     if (items.length) contextMenu({ x: at.x, y: at.y, items, testid: "msg-menu", dark: true });
   }
 
-  // Chat has no reportable message source yet, so the sender is reported with the message
-  // quoted in the note (what a moderator needs to judge it).
+  // The message itself is reported (ref "<chat>:<seq>"); the server keeps the reporter's copy.
   function reportMessage(m) {
     const text = m.kind === "text" ? m.body?.text || "" : `[${m.kind}]`;
-    reportSheet({ kind: "user", id: m.sender_id, title: "Report this message", quote: text, context: `Message: ${text}`.slice(0, 400) });
+    reportSheet({ kind: "message", id: `${chatId}:${m.seq}`, quote: text });
   }
 
   async function recall(m) {
