@@ -86,6 +86,40 @@ async def test_concurrent_senders_get_a_gapless_sequence(api: Api) -> None:
     assert [m["seq"] for m in history] == list(range(1, 41))
 
 
+async def test_one_batch_refuses_only_those_who_may_not_send(api: Api) -> None:
+    """Sends that arrive together share a write; each is still judged alone: a blocked
+    sender, an ex-friend and a stranger are refused while everyone else's messages land, in
+    order, in their own chats."""
+    hub, *others = await friends(api, 7)
+    chats = [await direct(api, hub, o) for o in others]
+    blocker, unfriended = others[0], others[1]
+    r = await api.client.put(f"/contacts/blocks/{hub.id}", headers=blocker.headers)
+    assert r.status_code == 200, r.text
+    r = await api.client.delete(f"/contacts/friends/{unfriended.id}", headers=hub.headers)
+    assert r.status_code in {200, 204}, r.text
+    stranger = await api.register()
+    replies = await asyncio.gather(
+        *(say(api, hub, chat, f"to {i}-{n}") for n in range(5) for i, chat in enumerate(chats)),
+        *(say(api, stranger, chat, "let me in") for chat in chats),
+    )
+    codes = [r.status_code for r in replies]
+    mine, theirs = codes[: 5 * len(chats)], codes[5 * len(chats) :]
+    for n in range(5):
+        row = mine[n * len(chats) : (n + 1) * len(chats)]
+        assert ptype(replies[n * len(chats)]) == "blocked"
+        assert ptype(replies[n * len(chats) + 1]) == "not-friends"
+        assert row[:2] == [403, 403]
+        assert row[2:] == [201] * (len(chats) - 2)
+    assert set(theirs) == {404}
+    for i, chat in enumerate(chats[2:], start=2):
+        history = (await api.client.get(f"/chats/{chat}/messages", headers=hub.headers)).json()
+        assert [m["seq"] for m in history] == [1, 2, 3, 4, 5]
+        assert sorted(m["body"]["text"] for m in history) == [f"to {i}-{n}" for n in range(5)]
+    for chat in chats[:2]:
+        history = (await api.client.get(f"/chats/{chat}/messages", headers=hub.headers)).json()
+        assert history == []
+
+
 async def test_bad_messages_are_typed_errors_and_change_nothing(api: Api) -> None:
     alice, bob = await friends(api, 2)
     chat = await direct(api, alice, bob)

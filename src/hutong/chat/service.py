@@ -60,6 +60,7 @@ class ChatService:
         self.previewer = previewer
         self.background = PreviewTasks()
         self.writer = MessageWriter(deps)
+        self._kinds: dict[int, str] = {}
 
     # -- direct chats --------------------------------------------------------------------
 
@@ -116,18 +117,30 @@ class ChatService:
         the message queued for the writer, which stores it with the others sent at the same
         moment (see `chat.writer`). No transaction is ever open while another is waited for.
         """
-        async with self.db.read() as s:
-            found = await s.scalar(
-                select(Message).where(Message.sender_id == me, Message.client_id == data.client_id)
-            )
-            if found is not None:
-                return self._same_chat(message_out(found), chat_id)
-            member = await require_active(s, chat_id, me)
-            chat = await get_chat(s, chat_id)
-            await self.check_may_send(s, chat, member)
-            body = await self.check_body(s, chat_id, data)
-            mentions = await self.check_mentions(s, chat, member, data)
-            group = chat.kind == "group"
+        mentions: list[int] = []
+        if data.kind == "text" and not data.mentions:
+            # The common case needs nothing from the database before the writer, which checks
+            # membership, mute-all, @all and friendship for the whole batch at once.
+            text = (data.text or "").strip()
+            if not text:
+                raise InvalidInput("A text message needs text.", fields={"text": "empty"})
+            group = await self._chat_kind(chat_id) == "group"
+            body: dict[str, Any] = {"text": text}
+        else:
+            async with self.db.read() as s:
+                found = await s.scalar(
+                    select(Message).where(
+                        Message.sender_id == me, Message.client_id == data.client_id
+                    )
+                )
+                if found is not None:
+                    return self._same_chat(message_out(found), chat_id)
+                member = await require_active(s, chat_id, me)
+                chat = await get_chat(s, chat_id)
+                await self.check_may_send(s, chat, member)
+                body = await self.check_body(s, chat_id, data)
+                mentions = await self.check_mentions(s, chat, member, data)
+                group = chat.kind == "group"
         body = await self.finish_body(data, body, me, group=group)
         sent = await self.writer.submit(
             Pending(
@@ -142,6 +155,19 @@ class ChatService:
         )
         self._maybe_preview(sent)
         return sent
+
+    async def _chat_kind(self, chat_id: int) -> str:
+        """ "direct" or "group" (a chat never changes kind, so each worker remembers it)."""
+        kind = self._kinds.get(chat_id)
+        if kind is None:
+            async with self.db.read() as s:
+                kind = await s.scalar(select(Chat.kind).where(Chat.id == chat_id))
+            if kind is None:
+                raise NotFound("No such chat.")
+            if len(self._kinds) >= 100_000:
+                self._kinds.clear()
+            self._kinds[chat_id] = kind
+        return kind
 
     def _maybe_preview(self, sent: MessageOut) -> None:
         url = first_url(str(sent.body.get("text", ""))) if sent.kind == "text" else None

@@ -5,8 +5,10 @@ moderation). What is left — hand out the chat's next sequence numbers, store t
 every member's sync log at them — is queued here. One writer task per process takes everything
 queued and writes it with a fixed number of set-based statements, whatever the batch holds:
 
-1. re-check that each sender is still an active member (they may have been removed a moment
-   ago) and find sends whose `client_id` was already stored (a retry answers with the first);
+1. find sends whose `client_id` was already stored (a retry answers with the first); check
+   every other sender's right to post, set-based: an active member, not silenced by mute-all,
+   owner/admin for @all, and in a direct chat still friends with no block either way (these
+   rows are read inside the write, so a removal or unfriending a moment ago is seen);
 2. advance each chat's `last_seq` by the number of its new messages (chats in id order, so two
    workers' batches lock chat rows in the same order and cannot deadlock);
 3. insert the messages; un-hide the chats for their members;
@@ -27,13 +29,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import case, insert, select, tuple_, update
 
 from hutong.chat.models import Chat, Member, Message
 from hutong.chat.schemas import MessageOut
-from hutong.chat.store import MESSAGE_EVENT, ChatDeps, NotAMember, message_out
+from hutong.chat.store import MESSAGE_EVENT, ChatDeps, NotAMember, NotFriends, message_out
+from hutong.contacts import NotFriend
 from hutong.core.db import UnitOfWork
-from hutong.core.errors import Conflict
+from hutong.core.errors import Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -128,16 +131,16 @@ class MessageWriter:
         async with deps.db.write() as uow:
             s = uow.session
             pairs = {(p.chat_id, p.sender_id) for p in batch}
-            active = set(
-                (
+            active = {
+                (int(r.chat_id), int(r.user_id)): r
+                for r in (
                     await s.execute(
-                        select(Member.chat_id, Member.user_id).where(
+                        select(Member.chat_id, Member.user_id, Member.role, Member.status).where(
                             tuple_(Member.chat_id, Member.user_id).in_(sorted(pairs)),
-                            Member.status == "active",
                         )
                     )
                 ).all()
-            )
+            }
             keys = {(p.sender_id, p.client_id) for p in batch}
             stored = {
                 (m.sender_id, m.client_id): m
@@ -147,19 +150,33 @@ class MessageWriter:
                     )
                 )
             }
-            fresh: list[int] = []
+            chats = {
+                int(r.id): r
+                for r in await s.execute(
+                    select(Chat.id, Chat.kind, Chat.direct_key, Chat.mute_all).where(
+                        Chat.id.in_({p.chat_id for p in batch})
+                    )
+                )
+            }
             first_of: dict[tuple[int, str], int] = {}
+            peers: dict[int, tuple[int, int]] = {}
             for i, p in enumerate(batch):
                 key = (p.sender_id, p.client_id)
                 if key in stored:
                     outcomes[i] = _same_chat(message_out(stored[key]), p.chat_id)
                 elif key in first_of:
                     continue  # the same send twice in one batch: answered from the first below
-                elif (p.chat_id, p.sender_id) not in active:
-                    outcomes[i] = NotAMember("You are no longer in this chat.")
+                elif (refusal := _refusal(p, chats.get(p.chat_id), active)) is not None:
+                    outcomes[i] = refusal
                 else:
                     first_of[key] = i
-                    fresh.append(i)
+                    chat = chats[p.chat_id]
+                    if chat.kind == "direct":
+                        other = next(
+                            int(x) for x in chat.direct_key.split(":") if int(x) != p.sender_id
+                        )
+                        peers[i] = (p.sender_id, other)
+            fresh = await self._friends_only(uow, sorted(first_of.values()), peers, outcomes)
             if fresh:
                 await self._store(uow, batch, fresh, outcomes)
             for i, p in enumerate(batch):
@@ -172,6 +189,28 @@ class MessageWriter:
                         else (_same_chat(first, p.chat_id))
                     )
         return [o for o in outcomes if o is not None]
+
+    async def _friends_only(
+        self,
+        uow: UnitOfWork,
+        candidates: list[int],
+        peers: dict[int, tuple[int, int]],
+        outcomes: list[Outcome | None],
+    ) -> list[int]:
+        """The candidates that may post: in a direct chat, still friends and no block."""
+        problems = await self.deps.contacts.pair_problems(uow.session, list(peers.values()))
+        fresh: list[int] = []
+        for i in candidates:
+            problem = problems.get(peers[i]) if i in peers else None
+            if problem is None:
+                fresh.append(i)
+            elif isinstance(problem, NotFriend):
+                outcomes[i] = NotFriends(
+                    "This person is no longer your friend. Send a friend request to chat again."
+                )
+            else:
+                outcomes[i] = problem
+        return fresh
 
     async def _store(
         self,
@@ -187,16 +226,20 @@ class MessageWriter:
         for i in fresh:
             per_chat.setdefault(batch[i].chat_id, []).append(i)
         rows: list[dict[str, Any]] = []
+        # Every chat of the batch advances by its count in one statement.
+        counts = {chat_id: len(idx) for chat_id, idx in per_chat.items()}
+        lasts = {
+            int(r[0]): int(r[1])
+            for r in await s.execute(
+                update(Chat)
+                .where(Chat.id.in_(sorted(counts)))
+                .values(last_seq=Chat.last_seq + case(counts, value=Chat.id), updated_at=now)
+                .returning(Chat.id, Chat.last_seq)
+            )
+        }
         for chat_id in sorted(per_chat):
             idx = per_chat[chat_id]
-            last = (
-                await s.execute(
-                    update(Chat)
-                    .where(Chat.id == chat_id)
-                    .values(last_seq=Chat.last_seq + len(idx), updated_at=now)
-                    .returning(Chat.last_seq)
-                )
-            ).scalar_one()
+            last = lasts[chat_id]
             for n, i in enumerate(idx):
                 p = batch[i]
                 text = str(p.body.get("text", "")) if p.kind == "text" else ""
@@ -254,6 +297,20 @@ class MessageWriter:
                 events.append((members[chat_id], MESSAGE_EVENT, {"chat_id": chat_id, "seq": o.seq}))
                 live.append(o.model_dump(mode="json"))
         await deps.sync.emit_many(uow, events, live=live)
+
+
+def _refusal(p: Pending, chat: Any, members: dict[tuple[int, int], Any]) -> Exception | None:
+    """Why this sender may not post to this chat now, from the chat and membership rows."""
+    member = members.get((p.chat_id, p.sender_id))
+    if chat is None or member is None or member.status != "active":
+        if member is not None and member.status in {"left", "removed"}:
+            return NotAMember("You are no longer in this chat.")
+        return NotFound("No such chat.")
+    if chat.kind == "group" and chat.mute_all and member.role == "member":
+        return Forbidden("Only the owner and admins can speak while the group is muted.")
+    if p.mention_all and (chat.kind != "group" or member.role == "member"):
+        return Forbidden("Only the group owner and admins can mention everyone.")
+    return None
 
 
 def _same_chat(found: MessageOut, chat_id: int) -> MessageOut | Conflict:

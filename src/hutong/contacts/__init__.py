@@ -21,6 +21,7 @@ from hutong.contacts.errors import (
     SelfRequest,
 )
 from hutong.contacts.index import index_letter
+from hutong.contacts.relations import NotFriend
 from hutong.contacts.schemas import FriendOut, PersonOut, PrivacyOut, Relationship, RequestOut
 from hutong.contacts.service import ContactsPolicy, ContactsService
 
@@ -33,6 +34,7 @@ __all__ = [
     "FriendOut",
     "NotAPhoneNumber",
     "NotFindable",
+    "NotFriend",
     "PersonOut",
     "PrivacyOut",
     "Relationship",

@@ -42,6 +42,48 @@ async def check_can_interact(s: AsyncSession, actor: int, other: int) -> None:
         raise Blocked("This user does not accept your requests or messages.")
 
 
+async def pair_problems(
+    s: AsyncSession, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], Exception]:
+    """For many (actor, other) pairs at once, in two queries: why the actor may not message
+    the other — a block either way (as `check_can_interact`) or no friendship (`NotFriend`).
+    Pairs that may interact are absent."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    users = {u for pair in wanted for u in pair}
+    blocks = {
+        (int(r[0]), int(r[1]))
+        for r in await s.execute(
+            select(Block.user_id, Block.blocked_id).where(
+                Block.user_id.in_(users), Block.blocked_id.in_(users)
+            )
+        )
+    }
+    friends = {
+        (int(r[0]), int(r[1]))
+        for r in await s.execute(
+            select(Friendship.user_id, Friendship.friend_id).where(
+                Friendship.user_id.in_({a for a, _ in wanted}),
+                Friendship.friend_id.in_({b for _, b in wanted}),
+            )
+        )
+    }
+    out: dict[tuple[int, int], Exception] = {}
+    for actor, other in wanted:
+        if (actor, other) in blocks:
+            out[(actor, other)] = Blocked("You blocked this user. Unblock them first.")
+        elif (other, actor) in blocks:
+            out[(actor, other)] = Blocked("This user does not accept your requests or messages.")
+        elif (actor, other) not in friends:
+            out[(actor, other)] = NotFriend()
+    return out
+
+
+class NotFriend(Exception):
+    """Marks a pair that is not (or no longer) friends; the caller words the refusal."""
+
+
 async def is_friend(s: AsyncSession, user_id: int, other: int) -> bool:
     return await s.get(Friendship, (user_id, other)) is not None
 

@@ -131,6 +131,13 @@ class ContactsService:
         async with self._reading(session) as s:
             return bool(await relations.blocks_between(s, a, b))
 
+    async def pair_problems(
+        self, session: AsyncSession, pairs: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], Exception]:
+        """`check_can_interact` and `are_friends` for many pairs at once, inside the caller's
+        transaction: a `Blocked` problem or `relations.NotFriend` per pair that may not talk."""
+        return await relations.pair_problems(session, pairs)
+
     async def are_friends(self, a: int, b: int, *, session: AsyncSession | None = None) -> bool:
         """True when a and b are (mutual) friends. Blocking does not end a friendship."""
         async with self._reading(session) as s:
