@@ -206,7 +206,8 @@ def test_a_link_in_a_message_opens_in_the_in_app_browser(
     expect(frame).to_have_attribute("src", page_url)
     # Sandboxed: the page runs, but never as Hutong's origin.
     sandbox = frame.get_attribute("sandbox") or ""
-    assert "allow-scripts" in sandbox and "allow-same-origin" not in sandbox
+    assert "allow-scripts" in sandbox
+    assert "allow-same-origin" not in sandbox
     expect(b.frame_locator("[data-testid=browser-frame]").locator("body")).to_contain_text("ok")
     expect(view.get_by_test_id("browser-external")).to_have_attribute("href", page_url)
     # Still in the chat underneath; closing returns to it.
