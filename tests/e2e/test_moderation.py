@@ -155,6 +155,8 @@ def test_a_removed_comment_is_noticed_and_appealed_to_a_second_moderator(
     notice = c.locator('[data-kind="remove"]')
     expect(notice.get_by_test_id("notice-rule")).to_have_text("spam")
     expect(notice.get_by_test_id("notice-reason")).to_have_text("Advertising in comments.")
+    expect(notice.get_by_test_id("notice-content")).to_contain_text("Your comment")
+    expect(notice.get_by_test_id("notice-excerpt")).to_have_text("加我赚钱")
     notice.get_by_test_id("appeal-open").click()
     notice.get_by_test_id("appeal-text-input").fill("It was a joke between friends.")
     notice.get_by_test_id("appeal-submit").click()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hutong.app import Container
 from tests.chat.util import direct, friends, group, said
 from tests.helpers import Api, User
+from tests.moderation.conftest import make_staff
 from tests.moderation.test_cases import decide, events, kind, queue, report
 
 
@@ -120,3 +122,47 @@ async def test_removing_a_message_hides_it_from_everyone_and_tells_the_chat(
         "ref": f"{team}:{msg['seq']}",
         "text": "buy followers at scam dot example",
     }
+
+
+async def test_notices_say_what_was_removed_with_an_excerpt(
+    api: Api, container: Container, moderator: User
+) -> None:
+    alice, bob = await friends(api, 2)
+    chat = await direct(api, alice, bob)
+    long = "Cheap watches! " * 20  # 300 characters
+    msg = await said(api, bob, chat, long.strip())
+    ref = f"{chat}:{msg['seq']}"
+    case_id = (await report(api, alice, ref, kind_="message", reason="spam")).json()["case_id"]
+    r = await decide(api, moderator, case_id, "remove", reason="Advertising.", category="spam")
+    assert r.status_code == 200, r.text
+    [notice] = (await api.client.get("/me/moderation", headers=bob.headers)).json()
+    assert (notice["kind"], notice["content_kind"], notice["content_ref"]) == (
+        "remove",
+        "message",
+        ref,
+    )
+    assert len(notice["excerpt"]) == 140
+    assert notice["excerpt"].startswith("Cheap watches! Cheap watches!")
+    assert notice["excerpt"].endswith("…")
+    # The reporter is told nothing about it; the appeal shows the moderator the same excerpt.
+    assert (await api.client.get("/me/moderation", headers=alice.headers)).json() == []
+    appeal = await api.client.post(
+        f"/me/moderation/{notice['id']}/appeal", headers=bob.headers, json={"text": "It's a joke"}
+    )
+    assert appeal.status_code == 201, appeal.text
+    assert appeal.json()["sanction"]["excerpt"] == notice["excerpt"]
+    second = await make_staff(api, container)
+    [listed] = (await api.client.get("/moderation/appeals", headers=second.headers)).json()
+    assert listed["sanction"]["content_kind"] == "message"
+    assert listed["sanction"]["excerpt"] == notice["excerpt"]
+    # A sanction on a person, not a piece of content, names the person's profile instead.
+    await api.client.patch("/me", headers=bob.headers, json={"bio": "short bio"})
+    case_id = (await report(api, alice, str(bob.id))).json()["case_id"]
+    await decide(api, moderator, case_id, "warn", reason="Rude.")
+    newest = (await api.client.get("/me/moderation", headers=bob.headers)).json()[0]
+    assert (newest["kind"], newest["content_kind"], newest["content_ref"]) == (
+        "warn",
+        "user",
+        str(bob.id),
+    )
+    assert newest["excerpt"].endswith("short bio")

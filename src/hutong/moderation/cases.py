@@ -369,7 +369,7 @@ class CaseService:
         )
         uow.session.add(sanction)
         await uow.session.flush()
-        out = sanction_out(sanction, None)
+        out = sanction_out(sanction, None, case)
         await self.sync.emit(
             uow,
             [case.subject_user_id],

@@ -16,7 +16,7 @@ from hutong.core.clock import Clock
 from hutong.core.db import Database
 from hutong.core.errors import Conflict, Expired, Forbidden, NotFound
 from hutong.moderation.audit import AuditLog
-from hutong.moderation.models import Appeal, Sanction
+from hutong.moderation.models import Appeal, Case, Sanction
 from hutong.moderation.restrictions import Restrictions
 from hutong.moderation.schemas import AppealDecisionIn, AppealIn, AppealOut, SanctionOut
 from hutong.realtime import SyncLog
@@ -24,7 +24,19 @@ from hutong.realtime import SyncLog
 APPEAL_DAYS = 20
 
 
-def sanction_out(s: Sanction, appeal_status: str | None) -> SanctionOut:
+EXCERPT_CHARS = 140
+
+
+def excerpt(text: object) -> str:
+    """The start of a text, cut at `EXCERPT_CHARS` with an ellipsis."""
+    if not isinstance(text, str):
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def sanction_out(s: Sanction, appeal_status: str | None, case: Case | None = None) -> SanctionOut:
+    """The sanction as its user sees it; `case` (the one it decided) says what it was about."""
     return SanctionOut(
         id=s.id,
         user_id=s.user_id,
@@ -37,22 +49,26 @@ def sanction_out(s: Sanction, appeal_status: str | None) -> SanctionOut:
         revoked_at=s.revoked_at,
         appeal_until=s.created_at + dt.timedelta(days=APPEAL_DAYS),
         appeal_status=appeal_status,
+        content_kind=case.kind if case else None,
+        content_ref=case.ref if case else None,
+        excerpt=excerpt(case.snapshot.get("text")) if case else "",
     )
 
 
 async def sanctions_of(session: AsyncSession, user_id: int) -> list[SanctionOut]:
     rows = (
         await session.execute(
-            select(Sanction, Appeal.status)
+            select(Sanction, Appeal.status, Case)
             .outerjoin(Appeal, Appeal.sanction_id == Sanction.id)
+            .outerjoin(Case, Case.id == Sanction.case_id)
             .where(Sanction.user_id == user_id)
             .order_by(Sanction.id.desc())
         )
     ).all()
-    return [sanction_out(s, status) for s, status in rows]
+    return [sanction_out(s, status, case) for s, status, case in rows]
 
 
-def appeal_out(a: Appeal, s: Sanction) -> AppealOut:
+def appeal_out(a: Appeal, s: Sanction, case: Case | None = None) -> AppealOut:
     return AppealOut(
         id=a.id,
         sanction_id=a.sanction_id,
@@ -63,8 +79,12 @@ def appeal_out(a: Appeal, s: Sanction) -> AppealOut:
         decided_at=a.decided_at,
         decision_reason=a.decision_reason,
         created_at=a.created_at,
-        sanction=sanction_out(s, a.status),
+        sanction=sanction_out(s, a.status, case),
     )
+
+
+async def _case_of(session: AsyncSession, sanction: Sanction) -> Case | None:
+    return await session.get(Case, sanction.case_id) if sanction.case_id else None
 
 
 class AppealService:
@@ -114,7 +134,7 @@ class AppealService:
                     target_kind="sanction",
                     target_id=sanction_id,
                 )
-                return appeal_out(appeal, sanction)
+                return appeal_out(appeal, sanction, await _case_of(uow.session, sanction))
         except IntegrityError as exc:
             raise Conflict("This decision has already been appealed; there is one appeal.") from exc
 
@@ -122,14 +142,15 @@ class AppealService:
         async with self.db.read() as s:
             rows = (
                 await s.execute(
-                    select(Appeal, Sanction)
+                    select(Appeal, Sanction, Case)
                     .join(Sanction, Sanction.id == Appeal.sanction_id)
+                    .outerjoin(Case, Case.id == Sanction.case_id)
                     .where(Appeal.status == status)
                     .order_by(Appeal.id)
                     .limit(limit)
                 )
             ).all()
-        return [appeal_out(a, s) for a, s in rows]
+        return [appeal_out(a, s, case) for a, s, case in rows]
 
     async def decide(self, moderator_id: int, appeal_id: int, body: AppealDecisionIn) -> AppealOut:
         """Grant or deny; only a moderator other than the sanction's author may."""
@@ -191,7 +212,9 @@ class AppealService:
             fresh_sanction = await uow.session.get(Sanction, sanction.id, populate_existing=True)
             assert fresh_appeal is not None
             assert fresh_sanction is not None
-            out = appeal_out(fresh_appeal, fresh_sanction)
+            out = appeal_out(
+                fresh_appeal, fresh_sanction, await _case_of(uow.session, fresh_sanction)
+            )
         if body.grant:
             await self.restrictions.changed(sanction.user_id)
         return out

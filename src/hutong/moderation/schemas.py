@@ -183,6 +183,11 @@ class SanctionOut(BaseModel):
     revoked_at: dt.datetime | None
     appeal_until: dt.datetime
     appeal_status: str | None
+    # What was acted on (the case's kind: post, comment, message, user, miniapp) and the start
+    # of its text as the case recorded it; None and "" for a sanction without a case.
+    content_kind: str | None = None
+    content_ref: str | None = None
+    excerpt: str = ""
 
 
 class AppealIn(Strict):

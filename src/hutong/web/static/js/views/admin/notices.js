@@ -1,5 +1,6 @@
-// #/notices — what moderators decided about me: the action, the rule, their reason, how long it
-// lasts, and one appeal within 20 days (a different moderator answers it).
+// #/notices — what moderators decided about me: the action, what it was about (an excerpt of
+// the content), the rule, their reason, how long it lasts, and one appeal within 20 days (a
+// different moderator answers it).
 
 import { h, mount } from "../../dom.js";
 import * as moderation from "../../data/moderation.js";
@@ -61,6 +62,19 @@ function appealState(s, onSent) {
   return wrap;
 }
 
+const ABOUT = { user: "Your profile", post: "Your post", comment: "Your comment", message: "Your message", miniapp: "Your mini-program" };
+
+/** What the decision was about: the kind of content and the start of its text. */
+function about(s) {
+  if (!s.content_kind) return null;
+  return h(
+    "blockquote",
+    { class: "mod-report-copy", testid: "notice-content", dataset: { contentKind: s.content_kind } },
+    h("span", { class: "mod-muted" }, `${ABOUT[s.content_kind] || moderation.kindLabel(s.content_kind)}: `),
+    h("span", { testid: "notice-excerpt" }, s.excerpt || "(no text)"),
+  );
+}
+
 function noticeCard(s, onSent) {
   const active = !s.revoked_at && (!s.ends_at || Date.parse(s.ends_at) > serverNow());
   return h(
@@ -74,6 +88,7 @@ function noticeCard(s, onSent) {
       when(s.created_at),
     ),
     h("p", { class: "mod-notice-rule" }, "Rule: ", h("b", { testid: "notice-rule" }, s.category)),
+    about(s),
     h("p", { class: "mod-notice-reason", testid: "notice-reason" }, s.reason),
     h("p", { class: "mod-muted" }, EXPLAIN[s.kind] || "", s.ends_at ? ` ${active ? "Ends" : "Ended"} ${new Date(s.ends_at).toLocaleString()}.` : ""),
     appealState(s, onSent),
