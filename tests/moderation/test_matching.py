@@ -96,7 +96,7 @@ def test_offsets_map_every_normalised_character_back() -> None:
     pools = [(0x20, 0x7F), (0xA0, 0x2FF), (0x2000, 0x206F), (0x3000, 0x30FF), (0x4E00, 0x4FFF)]
     pools += [(0xFF00, 0xFFEF), (0x1D400, 0x1D7FF), (0x1F300, 0x1F6FF), (0x24B6, 0x24FF)]
     pools += [(0x20000, 0x20FFF), (0xFB00, 0xFB4F), (0x3300, 0x33FF)]
-    # Text the fast path takes whole is mapped through the marked text: half of it.
+    # Text that folds one character to one is mapped through the marked text: over half.
     plain = [(0x20, 0x7F), (0x4E00, 0x4FFF), (0x3000, 0x3003), (0x1F600, 0x1F64F)]
     aligned = 0
     for i in range(3000):
@@ -119,7 +119,7 @@ def test_offsets_map_every_normalised_character_back() -> None:
         assert "".join(pieces[i] for i in sorted(pieces)) == norm, repr(text)
         assert all(normalise(text[i]) for i in set(origin))
         assert not any(normalise(ch) for i, ch in enumerate(text) if i not in pieces)
-    assert 1400 < aligned < 1600
+    assert 1500 < aligned < 2500  # the plain half, and some of the rest
 
 
 def test_word_breaks_are_found_where_separators_were() -> None:

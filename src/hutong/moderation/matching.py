@@ -26,6 +26,7 @@ The automaton is a contiguous NFA: with 10,000 terms a DFA scans about a third f
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -201,29 +202,34 @@ class Matcher:
         which is ruled out here and costs no more than its word test.
         """
         entries = self._entries
-        accepted: list[tuple[int, int, Rule]] = []
+        accepted: list[tuple[int, int, int, Rule]] = []  # start, -severity, end, rule
         for i, s, e in hits:
             entry = entries[i]
             rules = entry.rules
             if entry.word_test and not _whole_word(marked, normalised, s, e):
                 rules = entry.anywhere
             for rule in rules:
-                accepted.append((s, e, rule))
+                accepted.append((s, -SEVERITY[rule.action], e, rule))
         if accepted and self.allow_count:
             allowed = [(s, e) for i, s, e in hits if entries[i].allow]
             if allowed:
-                accepted = [m for m in accepted if not _covered(allowed, m[0], m[1])]
+                accepted = [m for m in accepted if not _covered(allowed, m[0], m[2])]
         if not accepted:
             return _clean(text)
-        origins = Origins(text, marked)
-        accepted.sort(key=lambda m: (m[0], -SEVERITY[m[2].action]))
+        origins = Origins(text, marked, normalised)
+        accepted.sort(key=_START_THEN_STRONGEST)
         found = []
-        for s, e, rule in accepted:
+        strongest, category = 0, ""
+        for s, negative, e, rule in accepted:
             start, end = origins.span(s, e)
             found.append(Match(rule, start, end, text[start:end]))
-        deciding = max(found, key=lambda m: SEVERITY[m.rule.action]).rule.action
-        category = next(m.rule.category for m in found if m.rule.action is deciding)
-        return Scan(deciding, _mask(text, found), tuple(found), category)
+            if -negative > strongest:  # the first match with the deciding action names it
+                strongest, category = -negative, rule.category
+        return Scan(_BY_SEVERITY[strongest], _mask(text, found), tuple(found), category)
+
+
+_START_THEN_STRONGEST = operator.itemgetter(0, 1)
+_BY_SEVERITY = {severity: action for action, severity in SEVERITY.items()}
 
 
 def _clean(text: str) -> Scan:

@@ -99,6 +99,7 @@ class _Tables:
     # dropped with a mark (a separator: punctuation, spaces, emoji and other symbols); and
     # BMP characters dropped without one (silent: zero-width, variation selectors).
     odd: re.Pattern[str]  # any other character
+    uneven: re.Pattern[str]  # a character that does not fold to one character or one mark
     silent: re.Pattern[str]  # BMP characters dropped without a mark
     silent_chars: frozenset[str]
     separators: re.Pattern[str]  # non-ASCII BMP separators, and every character beyond the BMP
@@ -132,6 +133,7 @@ def _build() -> _Tables:
     plain: list[int] = []  # non-ASCII characters the fast path takes as they are
     separators: list[int] = []
     silent: list[int] = []
+    one: list[int] = []  # non-ASCII characters that fold to one character or one mark
     for code in range(_BMP_SIZE):
         ch = chr(code)
         value = _marked(ch)
@@ -143,6 +145,8 @@ def _build() -> _Tables:
                 separators.append(code)
         elif code >= 0x80 and not value:
             silent.append(code)
+        if code >= 0x80 and len(value) == 1:
+            one.append(code)
     # Emoji and other symbols beyond the BMP (plane 1; beyond it, ideographs and tags).
     astral = [code for code in range(0x10000, 0x20000) if _astral_folds[chr(code)] == MARK]
     ascii_map = bytearray(range(256))
@@ -155,6 +159,7 @@ def _build() -> _Tables:
         folds,
         codes,
         re.compile(f"[^\\x00-\\x7f{_char_class(plain)}{_char_class(astral, largest_first=True)}]"),
+        re.compile(f"[^\\x00-\\x7f{_char_class(one)}{_char_class(astral, largest_first=True)}]"),
         re.compile(f"[{_char_class(silent)}]"),
         frozenset(map(chr, silent)),
         re.compile(f"[{_char_class(separators)}\\U00010000-\\U0010ffff]"),
@@ -287,17 +292,18 @@ def _index_skipping(data: bytes, gap: bytes, k: int) -> int:
 class Origins:
     """Maps spans of the normalised text back to spans of the original.
 
-    Spans are given in bytes of UTF-8, as the matcher finds them. A text the fast path took
-    whole (nothing `odd` in it) gave exactly one character or one mark per original
-    character, so where a span lies in the marked text, decoded, is where it lies in the
-    original. Any other text goes through the table of per-character lengths: how many
-    normalised characters each original character gave (0, 1, or more: ß → ss).
+    Spans are given in bytes of UTF-8, as the matcher finds them. Most text (nothing
+    `uneven` in it: no character dropped silently or folded to several) gives exactly one
+    character or one mark per original character, so where a span lies in the marked text,
+    decoded, is where it lies in the original. Any other text goes through the table of
+    per-character lengths: how many normalised characters each original character gave (0,
+    1, or more: ß → ss).
     """
 
     __slots__ = ("_aligned", "_counts", "_ends", "_marked", "_normalised")
 
-    def __init__(self, text: str, marked: bytes) -> None:
-        """`marked` is `normalise_marked_utf8(text)`."""
+    def __init__(self, text: str, marked: bytes, normalised: bytes | None = None) -> None:
+        """`marked` is `normalise_marked_utf8(text)`; `normalised` the same without marks."""
         self._marked = marked
         self._aligned = _aligned(text)
         self._counts = self._normalised = b""
@@ -311,7 +317,9 @@ class Origins:
             if self._counts.translate(None, b"\x00\x01"):  # some character became several
                 # _ends[i]: how many normalised characters come from text[: i + 1].
                 self._ends = list(itertools.accumulate(self._counts))
-            self._normalised = marked.translate(None, MARK_UTF8)
+            self._normalised = (
+                marked.translate(None, MARK_UTF8) if normalised is None else normalised
+            )
 
     def span(self, s: int, e: int) -> tuple[int, int]:
         """The original characters that normalised bytes `s:e` (whole characters) came from."""
@@ -332,7 +340,7 @@ class Origins:
 
 def _aligned(text: str) -> bool:
     """Whether every character of `text` folds to one character or to a mark."""
-    return not _tables().odd.search(text)
+    return not _tables().uneven.search(text)
 
 
 def is_word_char(ch: str) -> bool:
