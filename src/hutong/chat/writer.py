@@ -27,9 +27,9 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, insert, select, tuple_, update
+from sqlalchemy import Table, insert, select, tuple_, update
 
 from hutong.chat.models import Chat, Member, Message
 from hutong.chat.schemas import MessageOut
@@ -39,6 +39,9 @@ from hutong.core.db import UnitOfWork
 from hutong.core.errors import Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
+# Core statements on the tables (no ORM bulk machinery per batch).
+CHATS = cast(Table, Chat.__table__)
+MESSAGES = cast(Table, Message.__table__)
 
 
 @dataclass
@@ -226,17 +229,20 @@ class MessageWriter:
         for i in fresh:
             per_chat.setdefault(batch[i].chat_id, []).append(i)
         rows: list[dict[str, Any]] = []
-        # Every chat of the batch advances by its count in one statement.
-        counts = {chat_id: len(idx) for chat_id, idx in per_chat.items()}
-        lasts = {
-            int(r[0]): int(r[1])
+        # Every chat of the batch advances by its count: one statement per distinct count
+        # (almost always just "1"), each a cached statement with an expanding IN.
+        by_count: dict[int, list[int]] = {}
+        for chat_id, idx in per_chat.items():
+            by_count.setdefault(len(idx), []).append(chat_id)
+        lasts: dict[int, int] = {}
+        for n, chat_ids in sorted(by_count.items()):
             for r in await s.execute(
-                update(Chat)
-                .where(Chat.id.in_(sorted(counts)))
-                .values(last_seq=Chat.last_seq + case(counts, value=Chat.id), updated_at=now)
-                .returning(Chat.id, Chat.last_seq)
-            )
-        }
+                update(CHATS)
+                .where(CHATS.c.id.in_(sorted(chat_ids)))
+                .values(last_seq=CHATS.c.last_seq + n, updated_at=now)
+                .returning(CHATS.c.id, CHATS.c.last_seq)
+            ):
+                lasts[int(r[0])] = int(r[1])
         for chat_id in sorted(per_chat):
             idx = per_chat[chat_id]
             last = lasts[chat_id]
@@ -271,7 +277,7 @@ class MessageWriter:
                     recalled=False,
                     recalled_by=None,
                 )
-        await s.execute(insert(Message), rows)
+        await s.execute(insert(MESSAGES), rows)
         chats = sorted(per_chat)
         # A new message brings a hidden chat back into everyone's list, as WeChat does.
         await s.execute(

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hutong.core.clock import Clock
@@ -24,6 +24,10 @@ from hutong.core.pubsub import PubSub
 from hutong.realtime.models import SyncEvent, UserSequence
 
 Expander = Callable[[int, list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
+
+
+# Core inserts (no ORM bulk machinery for hundreds of rows at a time).
+SYNC_EVENTS = cast(Table, SyncEvent.__table__)
 
 
 def user_topic(user_id: int) -> str:
@@ -112,7 +116,7 @@ class SyncLog:
         at = now.isoformat()
         seqs = await self._next_seqs(uow, ids)
         await uow.session.execute(
-            insert(SyncEvent),
+            insert(SYNC_EVENTS),
             [
                 {"user_id": u, "seq": s, "kind": kind, "payload": payload, "created_at": now}
                 for u, s in seqs.items()
@@ -171,7 +175,7 @@ class SyncLog:
             appended.append((uid, next_seq[uid], kind, payload, push))
             next_seq[uid] += 1
         await uow.session.execute(
-            insert(SyncEvent),
+            insert(SYNC_EVENTS),
             [
                 {"user_id": u, "seq": q, "kind": k, "payload": p, "created_at": now}
                 for u, q, k, p, _ in appended
