@@ -50,6 +50,7 @@ from hutong.miniapps.routes import router as miniapps_router
 from hutong.moderation import Moderation
 from hutong.moderation.routes import router as moderation_router
 from hutong.realtime import Gateway, Presence, SyncLog
+from hutong.realtime.routes import SocketShortcut
 from hutong.realtime.routes import router as realtime_router
 from hutong.redpackets import RedPacketPolicy, RedPackets, TransferMessages
 from hutong.redpackets.routes import router as redpackets_router
@@ -366,6 +367,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.add_middleware(
         RequestContextMiddleware, metrics=container.metrics, access_log=settings.access_log
     )
+    app.add_middleware(SocketShortcut)  # outermost: sockets skip the layers above
     return app
 
 

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from hutong.core.auth import Principal
@@ -39,6 +40,12 @@ CLOSE_UNAUTHENTICATED = 4401
 # client reconnects with its last seq and loses nothing.
 CLOSE_TRY_AGAIN = 1013
 _RESYNC: dict[str, Any] = {"type": "_resync"}
+
+
+async def _send(conn: Connection, msg: dict[str, Any]) -> None:
+    """A JSON text frame, encoded by orjson (several times faster than the stdlib's json, and
+    a group message is encoded once per member socket)."""
+    await conn.ws.send_text(orjson.dumps(msg).decode())
 
 
 class CatchUpFailed(Exception):
@@ -164,7 +171,7 @@ class Gateway:
         while True:
             page = await self._page(conn.principal.user_id, conn.last_seq)
             for event in page.events:
-                await conn.ws.send_json(event.wire())
+                await _send(conn, event.wire())
                 conn.last_seq = event.seq
             if not page.has_more:
                 return
@@ -268,5 +275,5 @@ class Gateway:
             await conn.ws.send_json({"type": "revoked"})
             await conn.ws.close(code=CLOSE_REVOKED, reason="session revoked")
             return False
-        await conn.ws.send_json(msg)
+        await _send(conn, msg)
         return True

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hutong.core.auth import Authenticator, Principal, require_principal
 from hutong.core.errors import HutongError
@@ -61,6 +63,25 @@ async def user_socket(ws: WebSocket, since: int = 0) -> None:
         await ws.close(code=CLOSE_UNAUTHENTICATED, reason="sign in first")
         return
     await gateway.serve_user(ws, principal, max(since, 0))
+
+
+class SocketShortcut:
+    """ASGI middleware: a `/ws` connection goes straight to `user_socket`, past the HTTP
+    middleware and the router. A socket lives for hours; every layer it passes through keeps
+    a coroutine frame (and whatever that layer holds) alive for all that time, per socket.
+    Anything but a plain `since` query goes the usual way (and gets the usual validation)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/ws":
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            since = query.pop("since", ["0"])
+            if not query and len(since) == 1 and since[0].isdigit() and len(since[0]) < 19:
+                await user_socket(WebSocket(scope, receive, send), int(since[0]))
+                return
+        await self.app(scope, receive, send)
 
 
 @router.websocket("/ws/ticket")
