@@ -1,17 +1,19 @@
 """Group commit for chat messages: the messages sent at the same moment share one transaction.
 
-A send is checked first, outside any transaction (membership, friendship, body, mentions,
-moderation). What is left — hand out the chat's next sequence numbers, store the messages, point
-every member's sync log at them — is queued here. One writer task per process takes everything
+A send is checked first, outside any transaction, as far as it can be without the chat's rows
+(text, moderation; media, cards and mentions in a read transaction). What is left — judge the
+sender, hand out the chat's next sequence numbers, store the messages, point every member's sync
+log at them — is queued here. One writer task per process takes everything
 queued and writes it with a fixed number of set-based statements, whatever the batch holds:
 
-1. find sends whose `client_id` was already stored (a retry answers with the first); check
-   every other sender's right to post, set-based: an active member, not silenced by mute-all,
+1. read every member row of the batch's chats with its chat (one query), and the sends whose
+   `client_id` was already stored (a retry answers with the first); judge every other sender's
+   right to post: an active member, not silenced by mute-all,
    owner/admin for @all, and in a direct chat still friends with no block either way (these
    rows are read inside the write, so a removal or unfriending a moment ago is seen);
 2. advance each chat's `last_seq` by the number of its new messages (chats in id order, so two
    workers' batches lock chat rows in the same order and cannot deadlock);
-3. insert the messages; un-hide the chats for their members;
+3. insert the messages; un-hide the chats for members who hid them (only if one did);
 4. one `emit_many` for every member of every chat (user sequence rows locked in id order).
 
 While a batch is written the next one queues, so the batch size follows the load: one message
@@ -26,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -133,31 +136,32 @@ class MessageWriter:
         outcomes: list[Outcome | None] = [None] * len(batch)
         async with deps.db.write() as uow:
             s = uow.session
-            pairs = {(p.chat_id, p.sender_id) for p in batch}
-            active = {
-                (int(r.chat_id), int(r.user_id)): r
-                for r in (
-                    await s.execute(
-                        select(Member.chat_id, Member.user_id, Member.role, Member.status).where(
-                            tuple_(Member.chat_id, Member.user_id).in_(sorted(pairs)),
-                        )
+            # Every member row of the batch's chats, with its chat: who may post, and (later)
+            # whom to tell. One query; a group's roster is needed for its events anyway.
+            rows = (
+                await s.execute(
+                    select(
+                        Member.chat_id,
+                        Member.user_id,
+                        Member.role,
+                        Member.status,
+                        Member.hidden,
+                        Chat.kind,
+                        Chat.direct_key,
+                        Chat.mute_all,
                     )
-                ).all()
-            }
+                    .join(Chat, Chat.id == Member.chat_id)
+                    .where(Member.chat_id.in_(sorted({p.chat_id for p in batch})))
+                )
+            ).all()
+            active = {(int(r.chat_id), int(r.user_id)): r for r in rows}
+            chats = {int(r.chat_id): r for r in rows}
             keys = {(p.sender_id, p.client_id) for p in batch}
             stored = {
                 (m.sender_id, m.client_id): m
                 for m in await s.scalars(
                     select(Message).where(
                         tuple_(Message.sender_id, Message.client_id).in_(sorted(keys))
-                    )
-                )
-            }
-            chats = {
-                int(r.id): r
-                for r in await s.execute(
-                    select(Chat.id, Chat.kind, Chat.direct_key, Chat.mute_all).where(
-                        Chat.id.in_({p.chat_id for p in batch})
                     )
                 )
             }
@@ -181,7 +185,7 @@ class MessageWriter:
                         peers[i] = (p.sender_id, other)
             fresh = await self._friends_only(uow, sorted(first_of.values()), peers, outcomes)
             if fresh:
-                await self._store(uow, batch, fresh, outcomes)
+                await self._store(uow, batch, fresh, outcomes, rows)
             for i, p in enumerate(batch):
                 if outcomes[i] is None:
                     first = outcomes[first_of[(p.sender_id, p.client_id)]]
@@ -221,6 +225,7 @@ class MessageWriter:
         batch: list[Pending],
         fresh: list[int],
         outcomes: list[Outcome | None],
+        roster: Sequence[Any],
     ) -> None:
         deps = self.deps
         s = uow.session
@@ -279,21 +284,21 @@ class MessageWriter:
                 )
         await s.execute(insert(MESSAGES), rows)
         chats = sorted(per_chat)
-        # A new message brings a hidden chat back into everyone's list, as WeChat does.
-        await s.execute(
-            update(Member)
-            .where(Member.chat_id.in_(chats), Member.hidden.is_(True), Member.status == "active")
-            .values(hidden=False)
-        )
         members: dict[int, list[int]] = {c: [] for c in chats}
-        for chat_id, user_id in (
+        hidden = False
+        for r in roster:
+            if r.status == "active" and r.chat_id in members:
+                members[r.chat_id].append(int(r.user_id))
+                hidden = hidden or bool(r.hidden)
+        if hidden:
+            # A new message brings a hidden chat back into everyone's list, as WeChat does.
             await s.execute(
-                select(Member.chat_id, Member.user_id).where(
-                    Member.chat_id.in_(chats), Member.status == "active"
+                update(Member)
+                .where(
+                    Member.chat_id.in_(chats), Member.hidden.is_(True), Member.status == "active"
                 )
+                .values(hidden=False)
             )
-        ).all():
-            members[chat_id].append(user_id)
         events: list[tuple[list[int], str, dict[str, Any]]] = []
         live: list[dict[str, Any] | None] = []
         for chat_id in chats:
