@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
 from typing import Any
@@ -374,10 +373,4 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
 
 def create_app() -> FastAPI:
     """Factory for `uvicorn --factory hutong.app:create_app` (each worker builds its own)."""
-    # The database drivers run statements on their own threads (aiosqlite) and hand results
-    # back through the GIL. With the default 5 ms switch interval a busy event loop keeps the
-    # GIL for up to 5 ms before a finished statement's thread may return its result, so a
-    # transaction of ten statements could wait 50 ms; 1 ms cut chat latency and raised its
-    # throughput (see bench/chat_load.py) at no cost to an idle server.
-    sys.setswitchinterval(0.001)
     return build_app(Settings())
