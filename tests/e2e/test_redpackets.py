@@ -106,3 +106,74 @@ def test_three_members_open_a_lucky_envelope(new_context: NewContext, server: Se
     expect(d.get_by_test_id("rp-open")).to_have_count(0)
     assert int(call(server, late, "GET", "/wallet")["balance"]) == 0
     assert re.match(r"\d", d.get_by_test_id("rp-summary").inner_text())
+
+
+def test_wallet_record_shows_sent_and_received_envelopes(
+    new_context: NewContext, server: Server
+) -> None:
+    """Wallet → Red Packets: the sender's Sent tab shows the envelope, its amount and "1/3
+    opened" once one member opened it; that member's Received tab shows what they got."""
+    sender = server.create_user(display_name="Sender Li")
+    members = [server.create_user(display_name=f"Guest {n}") for n in ("E", "F", "G")]
+    for m in members:
+        make_friends(server, m, sender)
+    call(server, sender, "PUT", "/wallet/pin", {"pin": PIN, "password": PASSWORD})
+    card = call(server, sender, "POST", "/wallet/cards", {"number": CARD})
+    call(server, sender, "POST", "/wallet/topups", {"card_id": card["id"], "amount": 10_000})
+    group = call(
+        server,
+        sender,
+        "POST",
+        "/chats/groups",
+        {"name": "账本群", "member_ids": [m["id"] for m in members]},
+    )
+    env = call(
+        server,
+        sender,
+        "POST",
+        f"/chats/{group['id']}/redpackets",
+        {"kind": "lucky", "amount": 600, "shares": 3, "greeting": "周末快乐", "pin": PIN},
+    )
+    opened = call(server, members[0], "POST", f"/redpackets/{env['id']}/open")
+    got = int(opened["amount"])
+    assert 1 <= got <= 598
+
+    # The sender: Wallet → Red Packets → Sent.
+    page = new_context().new_page()
+    sign_in_api(page.context, sender["handle"])
+    page.goto("/#/wallet")
+    wait_online(page)
+    page.get_by_test_id("wallet-redpackets").click()
+    expect(page.get_by_test_id("screen-wallet-redpackets")).to_be_visible()
+    page.get_by_test_id("rp-tab-sent").click()
+    row = page.get_by_test_id(f"rp-record-{env['id']}")
+    expect(row).to_have_attribute("data-direction", "sent")
+    expect(row).to_contain_text("周末快乐")
+    expect(row.get_by_test_id("rp-record-amount")).to_have_text("¥6.00")
+    expect(row.get_by_test_id("rp-record-status")).to_have_text("1/3 opened")
+    expect(page.get_by_test_id("rp-record-year-total")).to_have_attribute("data-fen", "600")
+    expect(page.get_by_test_id("rp-record-year-count")).to_have_attribute("data-count", "1")
+    # A tap shows who got what.
+    row.click()
+    share = page.locator(f"[data-testid=rp-share][data-user='{members[0]['id']}']")
+    expect(share).to_have_attribute("data-amount", str(got))
+    expect(page.get_by_test_id("rp-summary")).to_contain_text("1/3")
+
+    # The member who opened it: Received shows their amount; the other two got nothing.
+    p = new_context().new_page()
+    sign_in_api(p.context, members[0]["handle"])
+    p.goto("/#/wallet/redpackets")
+    wait_online(p)
+    mine = p.get_by_test_id(f"rp-record-{env['id']}")
+    expect(mine).to_have_attribute("data-direction", "received")
+    expect(mine).to_have_attribute("data-amount", str(got))
+    expect(mine.get_by_test_id("rp-record-amount")).to_have_text(f"¥{got // 100}.{got % 100:02d}")
+    expect(mine).to_contain_text("Sender Li")
+    expect(p.get_by_test_id("rp-record-year-total")).to_have_attribute("data-fen", str(got))
+
+    q = new_context().new_page()
+    sign_in_api(q.context, members[1]["handle"])
+    q.goto("/#/wallet/redpackets")
+    wait_online(q)
+    expect(q.get_by_test_id("rp-record-empty")).to_be_visible()
+    expect(q.get_by_test_id("rp-record-year-total")).to_have_attribute("data-fen", "0")

@@ -109,6 +109,16 @@ export function refresh() {
   refreshIncoming();
 }
 
+/** One page of the red envelopes I sent or opened, newest first: {envelopes, total, next_before}. */
+export function redpackets(direction, { before = null, limit = 50, signal } = {}) {
+  const q = new URLSearchParams({ direction, limit: String(limit) });
+  if (before) q.set("before", String(before));
+  return api.get(`/redpackets?${q}`, { signal });
+}
+
+/** One envelope: who got what and when (EnvelopeOut). */
+export const redpacket = (id, { signal } = {}) => api.get(`/redpackets/${id}`, { signal });
+
 export const accept = (id) => keyed(`/wallet/transfers/${id}/accept`).finally(refresh);
 export const decline = (id) => keyed(`/wallet/transfers/${id}/decline`).finally(refresh);
 

@@ -88,6 +88,7 @@ export function walletHomeView(ctx) {
       pending,
       group(
         cell({ icon: "redpacket", tone: "orange", title: "Transfers", note: "Sent and received", href: "#/wallet/transfers", testid: "wallet-transfers" }),
+        cell({ icon: "redpacket", tone: "orange", title: "Red Packets", note: "Received and sent", href: "#/wallet/redpackets", testid: "wallet-redpackets" }),
         cell({ icon: "book", tone: "blue", title: "Bills", note: "Every payment, monthly totals", href: "#/wallet/bills", testid: "wallet-bills" }),
       ),
       group(

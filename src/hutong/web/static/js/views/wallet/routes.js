@@ -9,6 +9,7 @@ import { merchantsView, merchantView } from "./merchant.js";
 import { payView } from "./pay.js";
 import { paycodeView } from "./paycode.js";
 import { pinView } from "./pin.js";
+import { redpacketsView } from "./redpackets.js";
 import { transferDetailView, transferPickView, transfersView, transferView } from "./transfer.js";
 
 route("/wallet", walletHomeView, { auth: true });
@@ -23,5 +24,6 @@ route("/wallet/transfers/:id", transferDetailView, { auth: true });
 route("/wallet/paycode", paycodeView, { auth: true });
 route("/wallet/pay/:token", payView, { auth: true });
 route("/wallet/bills", billsView, { auth: true });
+route("/wallet/redpackets", redpacketsView, { auth: true });
 route("/wallet/merchants", merchantsView, { auth: true });
 route("/wallet/merchants/:id", merchantView, { auth: true });
