@@ -5,6 +5,15 @@ batch is being written queue up and go together in the next write transaction, o
 each, so a rush of openers costs one BEGIN/COMMIT (and, on SQLite, one turn at the write lock)
 per batch instead of per opener — the same idea as the ledger's writer. Within a batch the
 statements run in order and each sees the ones before it, so the guards hold as they do alone.
+On SQLite the batch is one hop to a blocking writer thread (`Database.blocking_write`) rather
+than four aiosqlite hops per statement.
+
+A claim that finds nothing is answered from the same transaction: once its statements have run,
+the batch reads each refused envelope's shares (who holds which, how many are free or returned)
+and which of its refused openers are active members — one read per envelope per batch, instead
+of a read transaction per refused opener. That is what lets a rush be refused cheaply: the
+hundreds who arrive after the last share are told "all taken" by the batch that saw it go, and
+after that from the process's memory (`service.py`).
 
 Only a member racing themself on another worker can make a statement fail (the unique
 `(envelope_id, opener_id)`); that fails the batch's transaction, which is then retried one claim
@@ -17,16 +26,30 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, exists, select, update
+from sqlalchemy import Connection, Table, Update, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hutong.chat.models import Member as ChatMember
 from hutong.core.db import Database
 from hutong.redpackets.models import RedEnvelopeShare
 
-Claimed = tuple[int, int] | None
+Claimed = tuple[int, int]  # (idx, amount)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An envelope as the refusing claim's own transaction saw it, after the batch's claims."""
+
+    openers: dict[int, tuple[int, int, dt.datetime | None]]  # opener → (idx, amount, opened_at)
+    free: int
+    returned: int
+    active: frozenset[int]  # which of the batch's refused openers are active members
+
+
+Result = Claimed | Refused | None  # None: the claim could not be written (try the slow path)
 
 
 def claim_statement(*, skip_locked: bool) -> Update:
@@ -60,17 +83,44 @@ def claim_statement(*, skip_locked: bool) -> Update:
     )
 
 
+def _refused(conn: Connection, envelope_id: int, chat_id: int, users: set[int]) -> Refused:
+    s = RedEnvelopeShare.__table__
+    m = ChatMember.__table__
+    assert isinstance(s, Table)
+    assert isinstance(m, Table)
+    openers: dict[int, tuple[int, int, dt.datetime | None]] = {}
+    free = returned = 0
+    rows = conn.execute(
+        select(s.c.opener_id, s.c.idx, s.c.amount, s.c.opened_at, s.c.returned).where(
+            s.c.envelope_id == envelope_id
+        )
+    )
+    for opener, idx, amount, opened_at, was_returned in rows:
+        if was_returned:
+            returned += 1
+        elif opener is None:
+            free += 1
+        else:
+            openers[int(opener)] = (int(idx), int(amount), opened_at)
+    active = conn.scalars(
+        select(m.c.user_id).where(
+            m.c.chat_id == chat_id, m.c.user_id.in_(sorted(users)), m.c.status == "active"
+        )
+    )
+    return Refused(openers, free, returned, frozenset(int(u) for u in active))
+
+
 class ClaimQueue:
     def __init__(self, db: Database, *, max_batch: int = 200) -> None:
         self.db = db
         self.stmt = claim_statement(skip_locked=not db.is_sqlite)
         self.max_batch = max_batch
-        self._queue: deque[tuple[dict[str, Any], asyncio.Future[Claimed]]] = deque()
+        self._queue: deque[tuple[dict[str, Any], asyncio.Future[Result]]] = deque()
         self._task: asyncio.Task[None] | None = None
 
-    async def claim(self, envelope_id: int, chat_id: int, user_id: int, at: dt.datetime) -> Claimed:
+    async def claim(self, envelope_id: int, chat_id: int, user_id: int, at: dt.datetime) -> Result:
         params = {"e": envelope_id, "c": chat_id, "u": user_id, "opener": user_id, "at": at}
-        fut: asyncio.Future[Claimed] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._queue.append((params, fut))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="redpacket-claims")
@@ -95,16 +145,29 @@ class ClaimQueue:
                 if not fut.done():
                     fut.set_result(result)
 
-    async def _write(self, batch: list[dict[str, Any]]) -> list[Claimed]:
-        out: list[Claimed] = []
+    def _apply(self, conn: Connection, batch: list[dict[str, Any]]) -> list[Result]:
+        claimed: list[Claimed | None] = []
+        for params in batch:
+            row = conn.execute(self.stmt, params).first()
+            claimed.append(None if row is None else (int(row[0]), int(row[1])))
+        refused: dict[tuple[int, int], set[int]] = {}
+        for params, got in zip(batch, claimed, strict=True):
+            if got is None:
+                refused.setdefault((params["e"], params["c"]), set()).add(params["u"])
+        seen = {key: _refused(conn, key[0], key[1], users) for key, users in refused.items()}
+        return [
+            got if got is not None else seen[(p["e"], p["c"])]
+            for p, got in zip(batch, claimed, strict=True)
+        ]
+
+    async def _write(self, batch: list[dict[str, Any]]) -> list[Result]:
+        if self.db.is_sqlite:
+            return await self.db.blocking_write(lambda conn: self._apply(conn, batch))
         async with self.db.write() as uow:
             conn = await uow.session.connection()
-            for params in batch:
-                row = (await conn.execute(self.stmt, params)).first()
-                out.append(None if row is None else (int(row[0]), int(row[1])))
-        return out
+            return await conn.run_sync(self._apply, batch)
 
-    async def _alone(self, params: dict[str, Any]) -> Claimed:
+    async def _alone(self, params: dict[str, Any]) -> Result:
         with contextlib.suppress(IntegrityError):
             return (await self._write([params]))[0]
         return None

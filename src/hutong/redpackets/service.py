@@ -39,7 +39,7 @@ from hutong.core.clock import Clock
 from hutong.core.db import Database
 from hutong.core.errors import Conflict, NotFound
 from hutong.redpackets import reading, split
-from hutong.redpackets.claims import ClaimQueue
+from hutong.redpackets.claims import Claimed, ClaimQueue, Refused
 from hutong.redpackets.errors import (
     AllTaken,
     AlreadyOpened,
@@ -388,16 +388,19 @@ class RedPackets:
             raise AllTaken("Every share was taken.")
         now = self.clock.now()
         for _ in range(50):
-            claimed = None if now >= env.expires_at else await self._claim(env, me, now)
-            if claimed is not None:
+            got = None if now >= env.expires_at else await self._claim(env, me, now)
+            if isinstance(got, tuple):
                 break
-            await self._refusal(env, me)
+            if isinstance(got, Refused) and me in got.active:
+                await self._refused(env, me, got)
+            else:  # not a member, expired, or a claim that could not be written: read why
+                await self._refusal(env, me)
             # Shares are left that the claim skipped while other claims held them locked, one
             # of which then rolled back: try again.
             await asyncio.sleep(0.001)
         else:
             raise Conflict("Too busy; try again.")
-        idx, amount = claimed
+        idx, amount = got
         outcome = await self._pay(env, me, idx, amount)
         return OpenOut(envelope_id=envelope_id, amount=amount, opened_at=now, tx_id=outcome.tx_id)
 
@@ -422,7 +425,7 @@ class RedPackets:
         self._members[chat_id] = (time.monotonic() + MEMBER_TTL_S, ids)
         return ids
 
-    async def _claim(self, env: Meta, me: int, now: dt.datetime) -> tuple[int, int] | None:
+    async def _claim(self, env: Meta, me: int, now: dt.datetime) -> Claimed | Refused | None:
         return await self.claims.claim(env.id, env.chat_id, me, now)
 
     async def _refusal(self, env: Meta, me: int, *, for_someone_else: bool = False) -> None:
@@ -460,6 +463,21 @@ class RedPackets:
         if returned or self.clock.now() >= env.expires_at:
             raise EnvelopeExpired("This envelope expired.")
         if not free:
+            self._remember(self._taken, env.id, openers)
+            raise AllTaken("Every share was taken.")
+
+    async def _refused(self, env: Meta, me: int, seen: Refused) -> None:
+        """Why a member's claim found nothing, from what the claim's own batch read (no read of
+        its own); returns only if free shares are left, so the claim should be tried again."""
+        mine = seen.openers.get(me)
+        if mine is not None:
+            idx, amount, opened_at = mine
+            await self._repair_if_stuck(env, me, idx, amount, opened_at)
+            raise AlreadyOpened(amount)
+        if seen.returned or self.clock.now() >= env.expires_at:
+            raise EnvelopeExpired("This envelope expired.")
+        if not seen.free:
+            openers = {opener: amount for opener, (_, amount, _) in seen.openers.items()}
             self._remember(self._taken, env.id, openers)
             raise AllTaken("Every share was taken.")
 
