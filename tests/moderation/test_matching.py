@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from hutong.moderation import matching as matching_module
 from hutong.moderation import normalise as normalise_module
 from hutong.moderation.matching import Action, InvalidTerm, Matcher, Rule, normalise_term
 from hutong.moderation.normalise import (
@@ -14,6 +15,7 @@ from hutong.moderation.normalise import (
     MARK_UTF8,
     Origins,
     folding,
+    is_word_char,
     normalise,
     normalise_marked,
     normalise_marked_utf8,
@@ -273,3 +275,44 @@ def test_the_fast_path_equals_the_fold_table_on_mixed_text() -> None:
         assert unmarked == _reference(text).replace(MARK, "").encode(), repr(text)
     for post in clean_posts() + [e.text for e in evasions()]:
         assert normalise_marked(post) == _reference(post)
+
+
+def test_silent_characters_after_a_separator_take_the_fast_path() -> None:
+    tables = normalise_module._tables()
+    # An emoji with its variation selector, a ZWJ sequence, CJK punctuation then a zero-width
+    # space: marked like any separator, the silent characters dropped.
+    for text, marked in [
+        ("赌☀️博", "赌\x01博"),
+        ("a👨\u200d👩b", "a\x01\x01b"),
+        ("赌，\u200b博", "赌\x01博"),
+    ]:
+        assert not tables.odd.search(text), repr(text)
+        assert normalise_marked(text) == marked == _reference(text)
+    # Silent characters anywhere else are odd: removed on the way round.
+    for text in ["c\u200ba", "\u200b赌博", "e\u0301", ".\u200bx", "❤️\u200d🔥"]:
+        assert tables.odd.search(text), repr(text)
+        assert normalise_marked(text) == _reference(text)
+    m = Matcher(RULES, ALLOW)
+    assert m.scan("快来赌☀️博").action is Action.BLOCK
+    assert m.scan("you 👍️ scam 👍️").text == "you 👍️ **** 👍️"
+
+
+def test_whole_word_tests_agree_with_the_marks() -> None:
+    """The near-miss test finds the right occurrence even when the same letters come first."""
+    rng = random.Random(12)
+    for _ in range(2000):
+        text = "".join(rng.choice("ass  .l😀赌жＡ\u200b") for _ in range(rng.randint(1, 30)))
+        marked = normalise_marked_utf8(text)
+        norm = marked.replace(MARK_UTF8, b"")
+        breaks = set(itertools.accumulate(map(len, marked.split(MARK_UTF8)[:-1])))
+        chars = norm.decode()
+        starts = list(itertools.accumulate((len(c.encode()) for c in chars), initial=0))
+        for a, b in itertools.combinations(range(len(chars) + 1), 2):
+            s, e = starts[a], starts[b]
+            left = a == 0 or s in breaks or not is_word_char(chars[a - 1])
+            right = b == len(chars) or e in breaks or not is_word_char(chars[b])
+            assert matching_module._whole_word(marked, norm, s, e) == (left and right), (
+                repr(text),
+                a,
+                b,
+            )

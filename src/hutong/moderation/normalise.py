@@ -25,6 +25,7 @@ import itertools
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # A translate value: an ordinal (unchanged), a replacement string, or None (removed).
@@ -96,13 +97,15 @@ class _Tables:
     folds: list[TableValue]  # per BMP character: for `str.translate`
     codes: list[str]  # per BMP character: its length code, for offsets
     # The fast path takes text whose every character is ASCII, stays as it is (CJK), or is
-    # dropped with a mark (a separator: punctuation, spaces, emoji and other symbols); and
-    # BMP characters dropped without one (silent: zero-width, variation selectors).
-    odd: re.Pattern[str]  # any other character
+    # dropped with a mark (a separator: punctuation, spaces, emoji and other symbols),
+    # possibly followed by BMP characters dropped without one (silent: zero-width, variation
+    # selectors), as in "☀️" (U+2600 U+FE0F).
+    odd: re.Pattern[str]  # any other character, or a silent one after no separator
     uneven: re.Pattern[str]  # a character that does not fold to one character or one mark
     silent: re.Pattern[str]  # BMP characters dropped without a mark
-    silent_chars: frozenset[str]
-    separators: re.Pattern[str]  # non-ASCII BMP separators, and every character beyond the BMP
+    # Non-ASCII BMP separators, and every character beyond the BMP (`odd` has made sure those
+    # are separators), with the silent characters after them.
+    separators: re.Pattern[str]
     ascii: bytes  # `bytes.translate` table folding ASCII (and leaving UTF-8 sequences alone)
     ascii_dropped: bytes  # ASCII characters that fold to a mark, and the mark
     kept: bytes  # `bytes.translate` table: a marked character, 1 if kept and 0 if a mark
@@ -155,14 +158,22 @@ def _build() -> _Tables:
     # A character class is one bitmap lookup for a BMP character, and a walk through its
     # ranges beyond the BMP for any other (and for a BMP character not in the bitmap): so
     # `separators` takes all of those, which `odd` has made sure are separators.
+    # A silent character is odd unless it follows a separator: the class finds it among the
+    # odd ones (so the search still skips ahead through the class alone), and the look-behind
+    # lets it pass after a separator. A character beyond the BMP there is a separator, or
+    # itself odd and found first.
+    silent_class = _char_class(silent)
+    separator = f"[{_char_class(separators)}\\U00010000-\\U0010ffff]"
     return _Tables(
         folds,
         codes,
-        re.compile(f"[^\\x00-\\x7f{_char_class(plain)}{_char_class(astral, largest_first=True)}]"),
+        re.compile(
+            f"[^\\x00-\\x7f{_char_class(plain)}{_char_class(astral, largest_first=True)}]"
+            f"(?<!{separator}[{silent_class}])"
+        ),
         re.compile(f"[^\\x00-\\x7f{_char_class(one)}{_char_class(astral, largest_first=True)}]"),
-        re.compile(f"[{_char_class(silent)}]"),
-        frozenset(map(chr, silent)),
-        re.compile(f"[{_char_class(separators)}\\U00010000-\\U0010ffff]"),
+        re.compile(f"[{silent_class}]"),
+        re.compile(f"{separator}[{silent_class}]*+"),
         bytes(ascii_map),
         bytes(b for b in range(0x80) if ascii_map[b] == ord(MARK)),
         bytes(b != ord(MARK) for b in range(256)),
@@ -206,23 +217,42 @@ def folding(text: str) -> bytes:
     up in Python. The matcher scans the UTF-8 bytes, so ahocorasick-rs neither encodes the
     text again nor maps its byte offsets back to characters.
     """
-    t = _built or _tables()
     if text.isascii():
         return text.encode()
+    t = _built or _tables()
     if t.odd.search(text):
-        if not t.silent_chars.issuperset(t.odd.findall(text)):
-            if _ASTRAL.search(text):
-                text = _ASTRAL.sub(_fold_astral, text)
-            # Already folded (and folding again changes nothing). Characters beyond the
-            # table's end (rare CJK ideographs a fold left) stay as they are.
-            return text.translate(t.folds).encode()
-        text = t.silent.sub("", text)
+        return _folding_odd(text, t)
     return t.separators.sub(MARK, text).encode()
+
+
+def _folding_odd(text: str, t: _Tables) -> bytes:
+    """`folding(text)` for text with odd characters: silent ones alone, or ones to fold."""
+    text = t.silent.sub("", text)
+    if not t.odd.search(text):
+        return t.separators.sub(MARK, text).encode()
+    if _ASTRAL.search(text):
+        text = _ASTRAL.sub(_fold_astral, text)
+    # Already folded (and folding again changes nothing). Characters beyond the table's end
+    # (rare CJK ideographs a fold left) stay as they are.
+    return text.translate(t.folds).encode()
 
 
 def with_marks(folded: bytes) -> bytes:
     """The normalised UTF-8 text, with its marks, from `folding(text)`."""
     return folded.translate((_built or _tables()).ascii)
+
+
+def ascii_folding() -> tuple[bytes, bytes]:
+    """`bytes.translate` arguments for `with_marks` (the first) and `without_marks` (both)."""
+    t = _tables()
+    return t.ascii, t.ascii_dropped
+
+
+def fast_path() -> tuple[Callable[[str], object], Callable[[str, str], str]]:
+    """What `folding` does to text that is not all ASCII: the test for odd characters (true
+    when the fast path cannot take the text), and the substitution that marks separators."""
+    t = _tables()
+    return t.odd.search, t.separators.sub
 
 
 def without_marks(folded: bytes) -> bytes:
@@ -250,16 +280,30 @@ def word_break_before(marked: bytes, normalised: bytes, j: int) -> bool:
     """Whether a separating character was dropped just before normalised byte `j`.
 
     `marked` is `normalise_marked_utf8(text)`, `normalised` the same without its marks.
-    Usually asked of a near miss ("ass" in "class"), where bytes `j - 1` and `j` are still
-    next to each other in `marked`: the first place they are, counting from `j - 1`, is
-    checked by counting the marks before it. Otherwise byte `j` is found in `marked`.
+    Inside the text that is: bytes `j - 1` and `j` do not stand side by side in `marked`.
     """
     if 0 < j < len(normalised):
-        at = marked.find(normalised[j - 1 : j + 1], j - 1)
-        if at >= 0 and at - marked.count(MARK_UTF8, 0, at) == j - 1:
-            return False
+        return not side_by_side(marked, normalised, j - 1, j + 1)
     p = _index_skipping(marked, MARK_UTF8, j)
     return p > 0 and marked[p - 1] == MARK_UTF8[0]
+
+
+def side_by_side(marked: bytes, normalised: bytes, start: int, end: int) -> bool:
+    """Whether normalised bytes `start:end` stand together in `marked` (no mark among them).
+
+    Usually asked of a near miss ("ass" in "class"), where they do. Each occurrence of those
+    bytes in `marked` from `start` on is the normalised byte its position less the marks before
+    it (counted in C); the occurrences come in order, so the first that is byte `start` or
+    beyond settles it, and an earlier one (the same letters before) just moves the search on.
+    """
+    needle = normalised[start:end]
+    at = marked.find(needle, start)
+    while at >= 0:
+        k = at - marked.count(MARK_UTF8, 0, at)
+        if k >= start:
+            return k == start
+        at = marked.find(needle, at + 1)
+    return False
 
 
 _COUNTING_STEPS = 8
