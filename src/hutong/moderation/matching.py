@@ -254,10 +254,11 @@ class Matcher:
         strongest, category = 0, ""
         for s, negative, e, rule in accepted:
             start, end = origins.span(s, e)
-            found.append(Match(rule, start, end, text[start:end]))
+            found.append(_new_tuple(Match, (rule, start, end, text[start:end])))
             if -negative > strongest:  # the first match with the deciding action names it
                 strongest, category = -negative, rule.category
-        return Scan(_BY_SEVERITY[strongest], _mask(text, found), tuple(found), category)
+        scan = (_BY_SEVERITY[strongest], _mask(text, found), tuple(found), category)
+        return _new_tuple(Scan, scan)
 
 
 _START_THEN_STRONGEST = operator.itemgetter(0, 1)
