@@ -259,3 +259,24 @@ async def test_limits_are_configurable(api: Api, container: Container) -> None:
         "redpacket-amount-out-of-range"
     )
     assert (await send(api.client, owner, chat, amount=20, shares=2)).status_code == 201
+
+
+async def test_a_member_who_left_cannot_open_and_the_others_still_can(
+    api: Api, container: Container
+) -> None:
+    """A refused claim is explained from its own batch: a member who left is told so (not "all
+    taken"), both while shares are left and after the last one went, and nothing moves."""
+    owner, others, chat = await _group(container, 4)
+    eid = (await send(api.client, owner, chat, amount=300, shares=2)).json()["id"]
+    gone, a, b = others
+    await container.groups.leave(gone.id, chat)
+    first = await asyncio.gather(open_(api.client, gone, eid), open_(api.client, a, eid))
+    assert ptype(first[0]) == "not-a-member"
+    assert first[1].status_code == 200
+    assert (await open_(api.client, b, eid)).status_code == 200
+    assert ptype(await open_(api.client, gone, eid)) == "not-a-member"
+    assert ptype(await open_(api.client, owner, eid)) == "redpacket-all-taken"
+    assert ptype(await open_(api.client, a, eid)) == "redpacket-already-opened"
+    assert await balance(container, gone.id) == 0
+    assert await balance(container, a.id) + await balance(container, b.id) == 300
+    await audited(container)
