@@ -6,7 +6,8 @@ Service level (the `RedPackets` service, with the chat, wallet and ledger it use
 database of its own): one group of 500 members; the owner sends `--envelopes` lucky envelopes
 of 200 yuan in 100 shares, one after another, and for each all 500 members try to open it,
 `--concurrency` at a time (asyncio tasks). Each attempt is one `open` — a success (claim a
-share, one ledger op pays it) or a refusal ("all taken", decided by a read or remembered).
+share, one ledger op pays it) or a refusal ("all taken", told by the claim batch that saw the
+last share go, or remembered).
 
 * `sqlite_grabs_per_s` / `pg_grabs_per_s` — successful-or-refused opens per second (goal
   ≥ 2,000 on each);

@@ -13,9 +13,10 @@ the expiry sweep; an envelope whose payment was refused is deleted.
 unique `(envelope_id, opener_id)`. Concurrent openers on any number of workers take different
 rows, never wait on one counter, and can never take more than the shares that exist. Then one
 ledger op pays the share from the envelope's account to the opener, keyed by the share, so it
-happens once even if repeated. Refusals cost no write: a member who already opened is found
-by a read, and an envelope seen to be fully taken is remembered by the process (that never
-changes back).
+happens once even if repeated. Refusals cost no read of their own: a claim that finds nothing
+is explained by what its batch read in the same transaction (`claims.py`: who holds which
+share, how many are free, whether the refused opener is still a member), and an envelope seen
+to be fully taken is remembered by the process (that never changes back).
 """
 
 from __future__ import annotations
