@@ -316,3 +316,16 @@ def test_whole_word_tests_agree_with_the_marks() -> None:
                 a,
                 b,
             )
+
+
+def test_near_miss_tests_stay_linear_on_long_repetitive_text() -> None:
+    # The letters of every check come many times before their place in the marked text.
+    text = "la " * 2000 + "class " * 2000
+    marked = normalise_marked_utf8(text)
+    norm = marked.replace(MARK_UTF8, b"")
+    breaks = set(itertools.accumulate(map(len, marked.split(MARK_UTF8)[:-1])))
+    for j in range(4000, len(norm), 97):
+        assert word_break_before(marked, norm, j) == (j in breaks), j
+    m = Matcher([Rule(1, "ass", "abuse", Action.MASK, whole_word=True)])
+    assert m.scan(text).clean
+    assert m.scan(text + " ass").text == text + " ***"

@@ -295,15 +295,11 @@ def _whole_word(marked: bytes, normalised: bytes, s: int, e: int) -> bool:
             kind = is_word_char(normalised[max(0, s - 4) : s].decode(errors="ignore")[-1])
         if kind:
             j = s - 1
-            needle = normalised[j : s + 1]
-            at = marked.find(needle, j)
-            while at >= 0:
+            at = marked.find(normalised[j : s + 1], j)
+            if at >= 0:
                 k = at - marked.count(MARK_UTF8, 0, at)
-                if k >= j:
-                    if k == j:
-                        return False
-                    break
-                at = marked.find(needle, at + 1)
+                if k == j or (k < j and side_by_side(marked, normalised, j, s + 1)):
+                    return False
     if e == len(normalised):
         return True
     kind = _BYTE_KIND[normalised[e]]

@@ -298,12 +298,16 @@ def side_by_side(marked: bytes, normalised: bytes, start: int, end: int) -> bool
     """
     needle = normalised[start:end]
     at = marked.find(needle, start)
-    while at >= 0:
+    for _ in range(_COUNTING_STEPS):
+        if at < 0:
+            return False
         k = at - marked.count(MARK_UTF8, 0, at)
         if k >= start:
             return k == start
         at = marked.find(needle, at + 1)
-    return False
+    # The same bytes over and over (long text): find byte `start` in `marked` instead.
+    p = _index_skipping(marked, MARK_UTF8, start)
+    return marked[p : p + len(needle)] == needle
 
 
 _COUNTING_STEPS = 8
