@@ -112,10 +112,11 @@ class ChatService:
     async def send(self, me: int, chat_id: int, data: SendIn) -> MessageOut:
         """Send a message; resending the same `client_id` returns the first one.
 
-        Everything that can refuse the send is checked first, in one read transaction and then
-        through the services that keep their own caches (moderation, profiles); only then is
-        the message queued for the writer, which stores it with the others sent at the same
-        moment (see `chat.writer`). No transaction is ever open while another is waited for.
+        What can be checked without the chat's rows is checked first: the text and the content
+        policy (cached per worker); media, cards and mentions in one read transaction. Then the
+        message is queued for the writer, which judges the sender and stores the message with
+        the others sent at the same moment, in one write (see `chat.writer`). No transaction is
+        ever open while another is waited for.
         """
         mentions: list[int] = []
         if data.kind == "text" and not data.mentions:
@@ -170,6 +171,8 @@ class ChatService:
         return kind
 
     def _maybe_preview(self, sent: MessageOut) -> None:
+        if "preview" in sent.body:  # a retried send whose card is already there
+            return
         url = first_url(str(sent.body.get("text", ""))) if sent.kind == "text" else None
         if url and self.previewer is not None:
             self.background.spawn(self._attach_preview(sent.chat_id, sent.seq, url))
