@@ -225,3 +225,13 @@ def test_a_chat_message_is_reported_from_its_menu(
     expect(m.get_by_test_id("case-content-text")).to_have_text("你是个骗子")
     expect(m.get_by_test_id("case-report-note")).to_have_text("Every day the same.")
     expect(m.get_by_test_id("case-report").get_by_text("abuse")).to_be_visible()
+
+    # Removed by the moderator: gone from the server, and both people see who took it away.
+    m.get_by_test_id("back").click()
+    decide_in_console(m, case, "remove", "Abuse in a direct chat.")
+    expect(bubble).to_have_count(0)
+    expect(a.get_by_test_id("msg-recalled")).to_have_text("A message was removed by moderation")
+    history = api(server, bob, "GET", f"/chats/{chat['id']}/messages", None)
+    removed = next(x for x in history if x["seq"] == sent["seq"])
+    assert removed["recalled"] is True
+    assert removed["body"] == {}

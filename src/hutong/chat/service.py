@@ -36,6 +36,7 @@ from hutong.chat.store import (
 from hutong.chat.writer import MessageWriter, Pending
 from hutong.core.auth import Principal
 from hutong.core.content import ContentKind
+from hutong.core.db import UnitOfWork
 from hutong.core.errors import Conflict, Expired, Forbidden, InvalidInput, NotFound
 from hutong.realtime import Presence
 
@@ -336,18 +337,28 @@ class ChatService:
                     sender.role == "owner" or (sender.role == "admin" and member.role != "owner")
                 ):
                     raise Forbidden("Only the owner can remove an admin's messages.")
-            media_id = msg.body.get("media_id") if msg.kind in MEDIA_KINDS else None
-            msg.recalled_at, msg.recalled_by = now, me
-            msg.body, msg.search_text = {}, ""
-            if isinstance(media_id, str):
-                await self._drop_media_if_unused(s, chat_id, media_id, seq)
-            await s.flush()
-            out = message_out(msg)
-            members = await active_member_ids(s, chat_id)
-            await self.deps.sync.emit(
-                uow, members, "chat.recall", {"chat_id": chat_id, "seq": seq, "by": me}
-            )
-            return out
+            return await self.take_back(uow, msg, me)
+
+    async def take_back(
+        self, uow: UnitOfWork, msg: Message, by: int | None, *, moderated: bool = False
+    ) -> MessageOut:
+        """Delete a message's content from the server and tell every member (`chat.recall`):
+        what a recall does once the caller is authorised; moderation calls it with `by=None`."""
+        s = uow.session
+        chat_id, seq = msg.chat_id, msg.seq
+        media_id = msg.body.get("media_id") if msg.kind in MEDIA_KINDS else None
+        msg.recalled_at, msg.recalled_by = self.clock.now(), by
+        msg.body, msg.search_text = {}, ""
+        if isinstance(media_id, str):
+            await self._drop_media_if_unused(s, chat_id, media_id, seq)
+        await s.flush()
+        out = message_out(msg)
+        members = await active_member_ids(s, chat_id)
+        payload: dict[str, Any] = {"chat_id": chat_id, "seq": seq, "by": by}
+        if moderated:
+            payload["moderated"] = True
+        await self.deps.sync.emit(uow, members, "chat.recall", payload)
+        return out
 
     async def _drop_media_if_unused(
         self, s: AsyncSession, chat_id: int, media_id: str, seq: int

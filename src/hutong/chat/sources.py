@@ -14,8 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from hutong.chat.models import Chat, Member, Message
-from hutong.chat.schemas import MEDIA_KINDS
-from hutong.chat.store import active_member_ids, append, message_out
+from hutong.chat.store import append, message_out
 from hutong.core.content import ContentItem
 
 if TYPE_CHECKING:
@@ -97,21 +96,8 @@ class MessageSource:
             msg = await s.get(Message, (chat_id, seq), with_for_update=True)
             if msg is None or msg.recalled_at is not None:
                 return
-            # What `ChatService.recall` does once it has authorised the caller; here nobody
-            # in the chat did it, so `recalled_by` stays empty and the notice says who.
-            media_id = msg.body.get("media_id") if msg.kind in MEDIA_KINDS else None
-            msg.recalled_at, msg.recalled_by = self.deps.clock.now(), None
-            msg.body, msg.search_text = {}, ""
-            if isinstance(media_id, str):
-                await self.chats._drop_media_if_unused(s, chat_id, media_id, seq)
-            await s.flush()
-            members = await active_member_ids(s, chat_id)
-            await self.deps.sync.emit(
-                uow,
-                members,
-                "chat.recall",
-                {"chat_id": chat_id, "seq": seq, "by": None, "moderated": True},
-            )
+            # Nobody in the chat did it, so `recalled_by` stays empty and the notice says who.
+            await self.chats.take_back(uow, msg, None, moderated=True)
             await append(
                 self.deps,
                 uow,

@@ -146,8 +146,14 @@ export function messageEl(m, { group = false, onRetry } = {}) {
   const data = { seq: m.seq === null ? "" : String(m.seq), clientId: m.client_id || "", kind: m.kind, sender: String(m.sender_id ?? "") };
   if (m.kind === "system") return notice(m.body?.text || "", "msg-system", data);
   if (m.recalled) {
+    // Nobody in the chat took it back: a moderator removed it (recalled_by stays null).
     const by = m.recalled_by ?? m.sender_id;
-    const text = by === m.sender_id ? `${senderName(by)} recalled a message` : `${senderName(by)} removed a message from ${senderName(m.sender_id, { you: false })}`;
+    const text =
+      m.recalled_by === null
+        ? "A message was removed by moderation"
+        : by === m.sender_id
+          ? `${senderName(by)} recalled a message`
+          : `${senderName(by)} removed a message from ${senderName(m.sender_id, { you: false })}`;
     return notice(text, "msg-recalled", data);
   }
   const mine = m.sender_id === store.state.user?.id;

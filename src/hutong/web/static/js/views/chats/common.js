@@ -36,6 +36,7 @@ const KIND_LABELS = {
 /** What a message says in one line (chat list, notifications, quoting). */
 export function summary(m) {
   if (!m) return "";
+  if (m.recalled && m.recalled_by === null) return "A message was removed by moderation";
   if (m.recalled) return `${senderName(m.recalled_by ?? m.sender_id)} recalled a message`;
   const b = m.body || {};
   switch (m.kind) {
