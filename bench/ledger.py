@@ -305,15 +305,7 @@ def main() -> None:
         "pg_hot_merchant_per_s": 1_000,
     }
     load["after"] = os.getloadavg()
-    c.emit(
-        {
-            "bench": "ledger",
-            "results": results,
-            "machine": {**c.machine_info(), "loadavg": load},
-            "commit": c.git_commit(),
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-    )
+    c.emit(c.report("ledger", results, loadavg=load))
 
 
 if __name__ == "__main__":

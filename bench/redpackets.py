@@ -185,15 +185,7 @@ def main() -> None:
     results["audit"] = audits
     results["audit_passed"] = all(a["ok"] for a in audits.values())
     load["after"] = os.getloadavg()
-    c.emit(
-        {
-            "bench": "redpackets",
-            "results": results,
-            "machine": {**c.machine_info(), "loadavg": load},
-            "commit": c.git_commit(),
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-    )
+    c.emit(c.report("redpackets", results, loadavg=load))
 
 
 if __name__ == "__main__":
