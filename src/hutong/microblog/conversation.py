@@ -9,7 +9,7 @@ writers or PostgreSQL's row locks — leaves `likes_count` equal to the number o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -227,6 +227,48 @@ class Conversation:
 
     # -- likes -----------------------------------------------------------------------------
 
+    async def _set_like(
+        self,
+        s: AsyncSession,
+        likes: Any,
+        key: str,
+        counted: Any,
+        target_id: int,
+        me: int,
+        like: bool,
+    ) -> tuple[bool, int]:
+        """Add (or remove) `me`'s row in `likes` for `target_id` and move `counted`'s
+        likes_count with it, never below zero; repeating either changes nothing. Whether it
+        changed, and the count now."""
+        column = getattr(likes, key)
+        if like:
+            changed = (
+                await s.scalar(
+                    self.svc.insert(likes)
+                    .values({key: target_id, "user_id": me, "created_at": self.svc.clock.now()})
+                    .on_conflict_do_nothing(index_elements=[column, likes.user_id])
+                    .returning(likes.user_id)
+                )
+                is not None
+            )
+            step = update(counted).where(counted.id == target_id)
+            step = step.values(likes_count=counted.likes_count + 1)
+        else:
+            changed = (
+                await s.scalar(
+                    delete(likes)
+                    .where(column == target_id, likes.user_id == me)
+                    .returning(likes.user_id)
+                )
+                is not None
+            )
+            step = update(counted).where(counted.id == target_id, counted.likes_count > 0)
+            step = step.values(likes_count=counted.likes_count - 1)
+        if changed:
+            await s.execute(step)
+        count = await s.scalar(select(counted.likes_count).where(counted.id == target_id))
+        return changed, int(count or 0)
+
     async def like_post(self, me: int, post_id: int, *, like: bool) -> LikeOut:
         """Like (or unlike) a post the viewer can see. Repeating either changes nothing."""
         svc = self.svc
@@ -236,37 +278,17 @@ class Conversation:
             post = await svc.posts.visible_post(s, me, post_id)
             if like:
                 await svc.contacts.check_can_interact(me, post.author_id, session=s)
-                added = await s.scalar(
-                    svc.insert(PostLike)
-                    .values(post_id=post.id, user_id=me, created_at=svc.clock.now())
-                    .on_conflict_do_nothing(index_elements=[PostLike.post_id, PostLike.user_id])
-                    .returning(PostLike.user_id)
+            changed, count = await self._set_like(s, PostLike, "post_id", Post, post.id, me, like)
+            if changed and like and by is not None:
+                await events.notify(
+                    svc.sync,
+                    uow,
+                    [post.author_id],
+                    events.LIKE,
+                    by,
+                    {"post_id": post.id, "comment_id": None},
                 )
-                changed = added is not None
-                stmt = update(Post).where(Post.id == post.id)
-                stmt = stmt.values(likes_count=Post.likes_count + 1)
-            else:
-                removed = await s.scalar(
-                    delete(PostLike)
-                    .where(PostLike.post_id == post.id, PostLike.user_id == me)
-                    .returning(PostLike.user_id)
-                )
-                changed = removed is not None
-                stmt = update(Post).where(Post.id == post.id, Post.likes_count > 0)
-                stmt = stmt.values(likes_count=Post.likes_count - 1)
-            if changed:
-                await s.execute(stmt)
-                if like and by is not None:
-                    await events.notify(
-                        svc.sync,
-                        uow,
-                        [post.author_id],
-                        events.LIKE,
-                        by,
-                        {"post_id": post.id, "comment_id": None},
-                    )
-            count = await s.scalar(select(Post.likes_count).where(Post.id == post.id))
-        return LikeOut(liked=like, likes_count=int(count or 0))
+        return LikeOut(liked=like, likes_count=count)
 
     async def like_comment(self, me: int, comment_id: int, *, like: bool) -> LikeOut:
         svc = self.svc
@@ -279,36 +301,16 @@ class Conversation:
             await svc.posts.visible_post(s, me, comment.post_id)
             if like:
                 await svc.contacts.check_can_interact(me, comment.author_id, session=s)
-                added = await s.scalar(
-                    svc.insert(CommentLike)
-                    .values(comment_id=comment.id, user_id=me, created_at=svc.clock.now())
-                    .on_conflict_do_nothing(
-                        index_elements=[CommentLike.comment_id, CommentLike.user_id]
-                    )
-                    .returning(CommentLike.user_id)
+            changed, count = await self._set_like(
+                s, CommentLike, "comment_id", Comment, comment.id, me, like
+            )
+            if changed and like and by is not None:
+                await events.notify(
+                    svc.sync,
+                    uow,
+                    [comment.author_id],
+                    events.LIKE,
+                    by,
+                    {"post_id": comment.post_id, "comment_id": comment.id},
                 )
-                changed = added is not None
-                stmt = update(Comment).where(Comment.id == comment.id)
-                stmt = stmt.values(likes_count=Comment.likes_count + 1)
-            else:
-                removed = await s.scalar(
-                    delete(CommentLike)
-                    .where(CommentLike.comment_id == comment.id, CommentLike.user_id == me)
-                    .returning(CommentLike.user_id)
-                )
-                changed = removed is not None
-                stmt = update(Comment).where(Comment.id == comment.id, Comment.likes_count > 0)
-                stmt = stmt.values(likes_count=Comment.likes_count - 1)
-            if changed:
-                await s.execute(stmt)
-                if like and by is not None:
-                    await events.notify(
-                        svc.sync,
-                        uow,
-                        [comment.author_id],
-                        events.LIKE,
-                        by,
-                        {"post_id": comment.post_id, "comment_id": comment.id},
-                    )
-            count = await s.scalar(select(Comment.likes_count).where(Comment.id == comment.id))
-        return LikeOut(liked=like, likes_count=int(count or 0))
+        return LikeOut(liked=like, likes_count=count)
