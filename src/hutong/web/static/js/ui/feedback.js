@@ -22,10 +22,16 @@ export function toast(message, { kind = "info", ms = 2600 } = {}) {
  * Ask before doing something. Resolves true when confirmed.
  * An action sheet on phones and a small dialog on wide screens.
  */
-export function confirmSheet({ title, message, confirmLabel = "OK", cancelLabel = "Cancel", danger = false }) {
+/**
+ * A bottom sheet over the page. `build(close)` makes the sheet; the promise resolves with what
+ * `close` is given (Escape and a tap outside give `cancelValue`). `focus(sheet)` names the
+ * element to focus once it is shown; focus returns where it was when the sheet closes.
+ */
+export function openSheet(build, { cancelValue = null, focus = null } = {}) {
   return new Promise((resolve) => {
     const previous = document.activeElement;
     let done = false;
+    let overlay = null;
     const close = (answer) => {
       if (done) return;
       done = true;
@@ -38,26 +44,33 @@ export function confirmSheet({ title, message, confirmLabel = "OK", cancelLabel 
     const onKey = (e) => {
       if (e.key === "Escape") {
         e.preventDefault();
-        close(false);
+        close(cancelValue);
       }
     };
-    const ok = h("button", { type: "button", class: ["sheet-btn", danger ? "is-danger" : "is-primary"], testid: "confirm-ok", onclick: () => close(true) }, confirmLabel);
-    const sheet = h(
-      "div",
-      { class: "sheet", role: "dialog", "aria-modal": "true", "aria-labelledby": "sheet-title", testid: "confirm-sheet" },
-      h("div", { class: "sheet-head" }, h("p", { class: "sheet-title", id: "sheet-title" }, title), message ? h("p", { class: "sheet-text" }, message) : null),
-      ok,
-      h("div", { class: "sheet-gap" }),
-      h("button", { type: "button", class: "sheet-btn", testid: "confirm-cancel", onclick: () => close(false) }, cancelLabel),
-    );
-    const overlay = h("div", { class: "overlay", onclick: (e) => e.target === overlay && close(false) }, sheet);
+    const sheet = build(close);
+    overlay = h("div", { class: "overlay", onclick: (e) => e.target === overlay && close(cancelValue) }, sheet);
     document.body.append(overlay);
     addEventListener("keydown", onKey, true);
     requestAnimationFrame(() => {
       overlay.classList.add("is-in");
-      ok.focus();
+      focus?.(sheet)?.focus?.();
     });
   });
+}
+
+export function confirmSheet({ title, message, confirmLabel = "OK", cancelLabel = "Cancel", danger = false }) {
+  return openSheet(
+    (close) =>
+      h(
+        "div",
+        { class: "sheet", role: "dialog", "aria-modal": "true", "aria-labelledby": "sheet-title", testid: "confirm-sheet" },
+        h("div", { class: "sheet-head" }, h("p", { class: "sheet-title", id: "sheet-title" }, title), message ? h("p", { class: "sheet-text" }, message) : null),
+        h("button", { type: "button", class: ["sheet-btn", danger ? "is-danger" : "is-primary"], testid: "confirm-ok", onclick: () => close(true) }, confirmLabel),
+        h("div", { class: "sheet-gap" }),
+        h("button", { type: "button", class: "sheet-btn", testid: "confirm-cancel", onclick: () => close(false) }, cancelLabel),
+      ),
+    { cancelValue: false, focus: (sheet) => sheet.querySelector("[data-testid=confirm-ok]") },
+  );
 }
 
 /**
@@ -66,43 +79,22 @@ export function confirmSheet({ title, message, confirmLabel = "OK", cancelLabel 
  * @param {object} o {title, message, actions: [{label, value, danger, testid}], testid}
  */
 export function actionSheet({ title, message, actions, testid = "action-sheet" }) {
-  return new Promise((resolve) => {
-    const previous = document.activeElement;
-    let done = false;
-    const close = (answer) => {
-      if (done) return;
-      done = true;
-      overlay.classList.remove("is-in");
-      removeEventListener("keydown", onKey, true);
-      setTimeout(() => overlay.remove(), 200);
-      previous?.focus?.();
-      resolve(answer);
-    };
-    const onKey = (e) => {
-      if (e.key === "Escape") {
-        e.preventDefault();
-        close(null);
-      }
-    };
-    const buttons = actions.map((a) =>
-      h("button", { type: "button", class: ["sheet-btn", a.danger && "is-danger"], testid: a.testid || null, onclick: () => close(a.value) }, a.label),
-    );
-    const sheet = h(
-      "div",
-      { class: "sheet", role: "dialog", "aria-modal": "true", "aria-label": title || "Actions", testid },
-      title || message ? h("div", { class: "sheet-head" }, title ? h("p", { class: "sheet-title" }, title) : null, message ? h("p", { class: "sheet-text" }, message) : null) : null,
-      h("div", { class: "sheet-list" }, buttons),
-      h("div", { class: "sheet-gap" }),
-      h("button", { type: "button", class: "sheet-btn", testid: "sheet-cancel", onclick: () => close(null) }, "Cancel"),
-    );
-    const overlay = h("div", { class: "overlay", onclick: (e) => e.target === overlay && close(null) }, sheet);
-    document.body.append(overlay);
-    addEventListener("keydown", onKey, true);
-    requestAnimationFrame(() => {
-      overlay.classList.add("is-in");
-      buttons[0]?.focus();
-    });
-  });
+  return openSheet(
+    (close) =>
+      h(
+        "div",
+        { class: "sheet", role: "dialog", "aria-modal": "true", "aria-label": title || "Actions", testid },
+        title || message ? h("div", { class: "sheet-head" }, title ? h("p", { class: "sheet-title" }, title) : null, message ? h("p", { class: "sheet-text" }, message) : null) : null,
+        h(
+          "div",
+          { class: "sheet-list" },
+          actions.map((a) => h("button", { type: "button", class: ["sheet-btn", a.danger && "is-danger"], testid: a.testid || null, onclick: () => close(a.value) }, a.label)),
+        ),
+        h("div", { class: "sheet-gap" }),
+        h("button", { type: "button", class: "sheet-btn", testid: "sheet-cancel", onclick: () => close(null) }, "Cancel"),
+      ),
+    { focus: (sheet) => sheet.querySelector(".sheet-list .sheet-btn") },
+  );
 }
 
 let openMenu = null;

@@ -3,7 +3,7 @@
 
 import { h } from "../../dom.js";
 import * as moderation from "../../data/moderation.js";
-import { toast } from "../../ui/feedback.js";
+import { openSheet, toast } from "../../ui/feedback.js";
 
 const TITLES = { user: "Report this person", post: "Report this post", comment: "Report this comment", message: "Report this message", miniapp: "Report this mini-program" };
 
@@ -15,24 +15,7 @@ const TITLES = { user: "Report this person", post: "Report this post", comment: 
  *   A chat message's id is "<chat_id>:<seq>".
  */
 export function reportSheet({ kind, id, title, quote = "", context = "" }) {
-  return new Promise((resolve) => {
-    const previous = document.activeElement;
-    let done = false;
-    const close = (answer) => {
-      if (done) return;
-      done = true;
-      overlay.classList.remove("is-in");
-      removeEventListener("keydown", onKey, true);
-      setTimeout(() => overlay.remove(), 200);
-      previous?.focus?.();
-      resolve(answer);
-    };
-    const onKey = (e) => {
-      if (e.key === "Escape") {
-        e.preventDefault();
-        close(null);
-      }
-    };
+  return openSheet((close) => {
     const reasons = moderation.REPORT_REASONS.map((r, i) =>
       h(
         "label",
@@ -73,7 +56,7 @@ export function reportSheet({ kind, id, title, quote = "", context = "" }) {
         send.classList.remove("is-busy");
       }
     });
-    const sheet = h(
+    return h(
       "div",
       { class: "sheet report-sheet", role: "dialog", "aria-modal": "true", "aria-label": title || TITLES[kind] || "Report", testid: "report-sheet" },
       h("div", { class: "sheet-head" }, h("p", { class: "sheet-title" }, title || TITLES[kind] || "Report"), h("p", { class: "sheet-text" }, "Reports are private: the person is not told who reported them.")),
@@ -81,12 +64,5 @@ export function reportSheet({ kind, id, title, quote = "", context = "" }) {
       h("div", { class: "sheet-gap" }),
       h("button", { type: "button", class: "sheet-btn", testid: "report-cancel", onclick: () => close(null) }, "Cancel"),
     );
-    const overlay = h("div", { class: "overlay", onclick: (e) => e.target === overlay && close(null) }, sheet);
-    document.body.append(overlay);
-    addEventListener("keydown", onKey, true);
-    requestAnimationFrame(() => {
-      overlay.classList.add("is-in");
-      reasons[0].querySelector("input").focus();
-    });
-  });
+  }, { focus: (sheet) => sheet.querySelector("input[name=report-reason]") });
 }
