@@ -4,13 +4,12 @@ A URL in a text message is fetched after the message is stored; the card (title,
 image) is added to the message and pushed to the chat as `chat.preview`. Previews are best
 effort: a failure leaves the message as it is.
 
-The guard: only http(s) on ports 80/443 (or any port when private addresses are allowed);
-every address the host name resolves to must be public (no private, loopback, link-local,
-multicast, reserved or unspecified address) unless the operator allows private ones; the
-connection goes to the address that was checked (the name is not resolved a second time, so
-DNS rebinding cannot swap it), with the original name kept for Host and TLS (SNI and
-certificate check); redirects are followed by hand, each hop checked again; the body is read
-up to a size limit, the whole fetch under a time limit.
+The guard is `hutong.core.netguard`: only http(s) on ports 80/443 (or any port when private
+addresses are allowed); every address the host name resolves to must be public unless the
+operator allows private ones; the connection goes to the address that was checked, with the
+original name kept for Host and TLS (SNI and certificate check). Here, redirects are followed
+by hand, each hop checked again; the body is read up to a size limit, the whole fetch under a
+time limit.
 """
 
 from __future__ import annotations
@@ -18,26 +17,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import ipaddress
 import logging
 import re
-import socket
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import anyio
 import httpx
 
+from hutong.core import netguard
 from hutong.core.media import MediaStore
+from hutong.core.netguard import Refused
 
 log = logging.getLogger(__name__)
 URL_RE = re.compile(r"https?://[^\s<>\"'，。！？、]+", re.IGNORECASE)
-
-
-class Refused(Exception):
-    """The URL may not be fetched."""
 
 
 @dataclass(frozen=True)
@@ -52,18 +47,6 @@ class LinkPolicy:
 def first_url(text: str) -> str | None:
     match = URL_RE.search(text)
     return match.group(0).rstrip(".,);:!?") if match else None
-
-
-async def _resolve(host: str, port: int) -> list[str]:
-    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
-
-
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
 
 
 class _Meta(HTMLParser):
@@ -100,40 +83,18 @@ class LinkPreviewer:
         self.policy = policy
         self.media = media
 
-    async def _checked_target(self, url: str) -> tuple[str, str, str]:
-        """(url to connect to, host name, scheme) after the guard's checks."""
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise Refused("only http(s) URLs")
-        if parts.username or parts.password:
-            raise Refused("no credentials in URLs")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        if not self.policy.allow_private and port not in {80, 443}:
-            raise Refused("unusual port")
-        host = parts.hostname
-        try:
-            addresses = await _resolve(host, port)
-        except OSError as exc:
-            raise Refused("host does not resolve") from exc
-        if not addresses:
-            raise Refused("host does not resolve")
-        if not self.policy.allow_private and not all(_public(a) for a in addresses):
-            raise Refused("private address")
-        ip = addresses[0]
-        netloc = f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
-        return (
-            urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")),
-            host,
-            parts.scheme,
-        )
-
     async def _get(self, client: httpx.AsyncClient, url: str, limit: int) -> tuple[str, bytes, str]:
         """Fetch with the guard; returns (final url, body, content type)."""
         for _ in range(self.policy.max_redirects + 1):
-            target, host, _scheme = await self._checked_target(url)
+            target = await netguard.check(
+                url,
+                allow_private=self.policy.allow_private,
+                ports=None if self.policy.allow_private else netguard.USUAL_PORTS,
+            )
+            host = target.host
             request = client.build_request(
                 "GET",
-                target,
+                target.url,
                 headers={
                     "Host": host,
                     "User-Agent": "HutongLinkPreview/1.0",

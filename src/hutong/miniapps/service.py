@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hutong.accounts import AccountService
-from hutong.chat.links import LinkPolicy, LinkPreviewer
 from hutong.core.clock import Clock
 from hutong.core.content import ContentPolicy
 from hutong.core.db import Database
@@ -95,9 +94,7 @@ class MiniApps:
         self.content = content
         self.policy = policy
         self.bundle_dir = bundle_dir
-        # The chat's link guard checks webhook targets (public addresses only, the checked
-        # address is the one connected to); the demo and tests allow private ones.
-        self.guard = LinkPreviewer(LinkPolicy(allow_private=policy.webhook_allow_private), media)
+        self.media = media
         self.apps = Apps(self)
         self.versions = Versions(self)
         self.payments = Payments(self)

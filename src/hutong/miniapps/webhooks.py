@@ -10,9 +10,10 @@ then every 24 h, and given up after a week. A commit wakes the task at once, so 
 notification leaves within milliseconds.
 
 Targets: the URL must be on one of the app's declared server domains (checked when the order
-is made, and again before each attempt), and the chat's link guard resolves the host and
-refuses private, loopback and link-local addresses — the request goes to the address it
-checked — unless the operator allows private ones. Redirects are not followed.
+is made, and again before each attempt), and the server's request guard
+(`hutong.core.netguard`) resolves the host and refuses private, loopback, link-local,
+multicast and reserved addresses — the request goes to the address it checked — unless the
+operator allows private ones. Redirects are not followed.
 
 Signature, for the developer to check (`verify`): headers `Hutong-Timestamp` (unix seconds),
 `Hutong-Nonce` (random) and `Hutong-Signature` = hex HMAC-SHA256 over
@@ -38,8 +39,9 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import delete, select, update
 
-from hutong.chat.links import Refused
+from hutong.core import netguard
 from hutong.core.db import UnitOfWork
+from hutong.core.netguard import Refused
 from hutong.miniapps.errors import DomainNotAllowed
 from hutong.miniapps.models import MiniApp, MiniAppLoginCode, MiniAppWebhook
 
@@ -243,15 +245,19 @@ class Webhooks:
     async def _attempt(self, wid: int, app: MiniApp, url: str, body: str) -> Attempt:
         try:
             self.check_allowed(app, url)
-            target, host, _ = await self.svc.guard._checked_target(url)
+            allow = self.svc.policy.webhook_allow_private
+            target = await netguard.check(
+                url, allow_private=allow, ports=None if allow else netguard.USUAL_PORTS
+            )
         except (DomainNotAllowed, Refused) as exc:
             return Attempt(wid, False, f"refused: {exc}"[:200])
         ts, nonce = str(int(self.svc.clock.now().timestamp())), secrets.token_hex(16)
         data = body.encode()
         client = self._http()
+        host = target.host
         request = client.build_request(
             "POST",
-            target,
+            target.url,
             content=data,
             headers={
                 "Host": host,
