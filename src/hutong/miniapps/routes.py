@@ -52,6 +52,7 @@ from starlette.requests import HTTPConnection
 
 from hutong.core.auth import Principal, require_principal
 from hutong.core.errors import Forbidden
+from hutong.miniapps import stats
 from hutong.miniapps.errors import BadAppCredentials, BundleTooLarge
 from hutong.miniapps.models import MiniApp
 from hutong.miniapps.schemas import (
@@ -286,6 +287,18 @@ async def release(
 @router.post("/miniapps/console/apps/{appid}/rollback", response_model=VersionOut)
 async def rollback(appid: AppId, principal: CurrentUser, svc: Service) -> VersionOut:
     return await svc.versions.rollback(principal.user_id, appid)
+
+
+@router.get("/miniapps/console/apps/{appid}/stats", response_model=stats.AppStatsOut)
+async def app_stats(appid: AppId, principal: CurrentUser, svc: Service) -> stats.AppStatsOut:
+    """The app's users, paid orders and refunds, and webhooks still pending or failed."""
+    return await stats.app_stats(svc, principal.user_id, appid)
+
+
+@router.get("/miniapps/review/apps", response_model=list[stats.ReviewAppOut])
+async def review_apps(_: Staff, svc: Service) -> list[stats.ReviewAppOut]:
+    """Name, developer and domains of each app with a version in the review queue."""
+    return await stats.review_apps(svc)
 
 
 # -- moderators --------------------------------------------------------------------------------
