@@ -7,8 +7,10 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hutong import __version__
 from hutong.accounts import (
@@ -46,7 +48,10 @@ from hutong.core.signing import Signer
 from hutong.microblog import MicroblogPolicy, MicroblogService
 from hutong.microblog.routes import router as microblog_router
 from hutong.miniapps import MiniAppPolicy, MiniApps
+from hutong.miniapps.host import MiniAppHost
+from hutong.miniapps.host_routes import router as miniapp_host_router
 from hutong.miniapps.routes import router as miniapps_router
+from hutong.miniapps.runtime import build_runtime_app
 from hutong.moderation import Moderation
 from hutong.moderation.routes import router as moderation_router
 from hutong.realtime import Gateway, Presence, SyncLog
@@ -90,6 +95,7 @@ class Container:
     wallet: WalletService
     redpackets: RedPackets
     miniapps: MiniApps
+    miniapp_host: MiniAppHost
 
     async def start(self) -> None:
         await self.pubsub.start()
@@ -286,10 +292,12 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
                 for f in fields(MiniAppPolicy)
                 if f.name != "origin"
             },
-            origin=settings.miniapp_origin or f"http://{settings.host}:{settings.port + 1}",
+            origin=settings.miniapp_origin_or_default,
         ),
         content=moderation.policy,
     )
+    # What the host client does for a running app: consent, app cards in chats, app QR codes.
+    miniapp_host = MiniAppHost(miniapps, chat_deps, chats, qr, settings.public_url)
     return Container(
         settings=settings,
         clock=clock,
@@ -316,6 +324,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         wallet=wallet,
         redpackets=redpackets,
         miniapps=miniapps,
+        miniapp_host=miniapp_host,
     )
 
 
@@ -355,6 +364,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(wallet_router)
     app.include_router(redpackets_router)
     app.include_router(miniapps_router)
+    app.include_router(miniapp_host_router)
     app.include_router(platform_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")
@@ -371,6 +381,38 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     return app
 
 
-def create_app() -> FastAPI:
+class Origins:
+    """Hutong and the mini-program origin from one process. A request that arrived on the
+    mini-program port (when it differs from Hutong's), or that names the mini-program host,
+    goes to the runtime, which knows nothing of sessions; everything else, lifespan included,
+    goes to Hutong."""
+
+    def __init__(self, main: FastAPI, runtime: ASGIApp, origin: str, main_port: int) -> None:
+        parts = urlsplit(origin)
+        self.main = main
+        self.runtime = runtime
+        self.netloc = parts.netloc.encode().lower()
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.main_port = main_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._is_runtime(scope):
+            await self.runtime(scope, receive, send)
+        else:
+            await self.main(scope, receive, send)
+
+    def _is_runtime(self, scope: Scope) -> bool:
+        server = scope.get("server")
+        if server and server[1] == self.port and self.port != self.main_port:
+            return True
+        return any(k == b"host" and v.lower() == self.netloc for k, v in scope["headers"])
+
+
+def create_app() -> Origins:
     """Factory for `uvicorn --factory hutong.app:create_app` (each worker builds its own)."""
-    return build_app(Settings())
+    settings = Settings()
+    app = build_app(settings)
+    container: Container = app.state.container
+    host_origin = "{0.scheme}://{0.netloc}".format(urlsplit(settings.public_url))
+    runtime = build_runtime_app(container.miniapps, host_origin)
+    return Origins(app, runtime, settings.miniapp_origin_or_default, settings.port)

@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import getpass
 import os
+import socket
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hutong.settings import Settings
 
@@ -34,10 +36,25 @@ def migrate(settings: Settings, revision: str = "head") -> None:
     command.upgrade(alembic_config(settings.database_url), revision)  # type: ignore[arg-type]
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sys.exit(f"cannot listen on {host}:{port}: {exc.strerror}")
+    sock.set_inheritable(True)
+    return sock
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     settings = Settings().resolved()
+    host = args.host or settings.host
+    port = args.port or settings.port
     if not args.no_migrate:
         migrate(settings)
     # Workers are separate processes that build their own app from the environment; hand them
@@ -45,18 +62,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["HUTONG_DATABASE_URL"] = settings.database_url
     os.environ["HUTONG_SECRET_KEY"] = settings.secret_key
     os.environ["HUTONG_MEDIA_DIR"] = str(settings.media_dir)
+    os.environ["HUTONG_HOST"] = host
+    os.environ["HUTONG_PORT"] = str(port)
+    local = host not in {"0.0.0.0", "::", ""}  # noqa: S104 (recognising, not binding)
+    if local and "public_url" not in settings.model_fields_set:
+        os.environ["HUTONG_PUBLIC_URL"] = f"http://{host}:{port}"
+    # Mini-programs run from their own origin: by default this server's port + 1, served by
+    # the same workers (a second listening socket; `hutong.app.Origins` tells them apart).
+    origin = settings.miniapp_origin or f"http://{host if local else '127.0.0.1'}:{port + 1}"
+    os.environ["HUTONG_MINIAPP_ORIGIN"] = origin
     workers = args.workers or settings.workers
     if workers > 1 and not settings.redis_url:
         # In-process pub/sub does not cross processes: events and session revocations would
         # reach only the worker that produced them.
         print("several workers need HUTONG_REDIS_URL (pub/sub between them)", file=sys.stderr)
         return 2
-    print(f"Hutong is serving at http://{args.host or settings.host}:{args.port or settings.port}")
-    uvicorn.run(
+    sockets = [_listen(host, port)]
+    parts = urlsplit(origin)
+    if parts.hostname in {"127.0.0.1", "localhost", "::1", host} and parts.port not in {None, port}:
+        assert parts.port is not None
+        sockets.append(_listen(host, parts.port))
+    config = uvicorn.Config(
         "hutong.app:create_app",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         workers=workers,
         proxy_headers=True,
         access_log=False,
@@ -66,7 +96,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # socket's memory) and deflate every frame; chat frames are small JSON.
         ws_per_message_deflate=False,
     )
-    return 0
+    print(f"Hutong is serving at http://{host}:{port} (mini-programs at {origin})", flush=True)
+    server = uvicorn.Server(config)
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=sockets).run()
+        else:
+            server.run(sockets=sockets)
+    except KeyboardInterrupt:
+        pass
+    return 0 if workers > 1 or server.started else 1
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -196,5 +196,10 @@ class Settings(BaseSettings):
         return self.model_copy(update=updates)
 
     @property
+    def miniapp_origin_or_default(self) -> str:
+        """Where mini-programs are served: `miniapp_origin`, or this server's port + 1."""
+        return (self.miniapp_origin or f"http://{self.host}:{self.port + 1}").rstrip("/")
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

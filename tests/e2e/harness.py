@@ -83,6 +83,7 @@ class Server:
 
     data_dir: Path
     port: int = 0
+    miniapp_port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
 
@@ -91,17 +92,26 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def miniapp_origin(self) -> str:
+        return f"http://127.0.0.1:{self.miniapp_port}"
+
+    @property
     def log_path(self) -> Path:
         return self.data_dir / "server.log"
 
     def start(self, timeout: float = 60.0) -> Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
+        self.miniapp_port = self.miniapp_port or free_port()
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [hutong_bin(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self.data_dir,  # so no stray .env is read
-            env=server_env(self.data_dir),
+            env=server_env(
+                self.data_dir,
+                HUTONG_MINIAPP_ORIGIN=self.miniapp_origin,
+                HUTONG_MINIAPP_WEBHOOK_ALLOW_PRIVATE="true",
+            ),
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )

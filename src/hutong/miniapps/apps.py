@@ -252,6 +252,10 @@ class Apps:
             ).all()
         return await self._publics(list(rows))
 
+    async def publics(self, apps: list[MiniApp]) -> list[AppPublic]:
+        """Directory entries of the released ones among `apps`, in their order."""
+        return await self._publics([a for a in apps if a.released_version_id is not None])
+
     async def _publics(self, apps: list[MiniApp]) -> list[AppPublic]:
         if not apps:
             return []

@@ -171,3 +171,15 @@ class MiniAppWebhook(Base):
     last_error: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
+
+
+class MiniAppGrant(Base):
+    """A user's consent that one app may read something of theirs (`scope`: "userInfo"),
+    remembered until they revoke it in settings."""
+
+    __tablename__ = "miniapp_grants"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    app_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    granted_at: Mapped[dt.datetime]

@@ -6,11 +6,15 @@ DOM. Every answer carries a Content-Security-Policy that sandboxes the document 
 forms allowed, no same-origin access, no top navigation, no popups), lets it load only its own
 files, lets it connect only to the app's declared server domains (https), and lets only the
 host frame it; plus `nosniff` and no referrer.
+
+The SDK (`/sdk/hutong.js`) comes from the same origin with the host's origin written in, so
+its one message to the host is addressed to exactly that origin.
 """
 
 from __future__ import annotations
 
 import mimetypes
+from pathlib import Path
 
 from sqlalchemy import select
 from starlette.applications import Starlette
@@ -22,11 +26,15 @@ from hutong.core.errors import HutongError
 from hutong.miniapps.models import MiniApp, MiniAppVersion
 from hutong.miniapps.service import MiniApps
 
+SDK = Path(__file__).with_name("sdk") / "hutong.js"
 TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json"}
 
 
-def policy(domains: list[str], host_origin: str) -> str:
-    connect = " ".join(f"https://{d}" for d in domains) or "'none'"
+def policy(domains: list[str], host_origin: str, *, allow_http: bool = False) -> str:
+    """The CSP of an app's files. `allow_http` (an operator who allows private addresses, as
+    the demo does) lets the app reach its declared domains over plain http as well."""
+    schemes = ("https", "http") if allow_http else ("https",)
+    connect = " ".join(f"{scheme}://{d}" for d in domains for scheme in schemes) or "'none'"
     return "; ".join(
         (
             "default-src 'none'",
@@ -45,6 +53,18 @@ def policy(domains: list[str], host_origin: str) -> str:
 
 def build_runtime_app(svc: MiniApps, host_origin: str) -> Starlette:
     """The ASGI app for the mini-program origin; `host_origin` is Hutong's own web origin."""
+    allow_http = svc.policy.webhook_allow_private
+    sdk = SDK.read_text().replace("__HUTONG_HOST_ORIGIN__", host_origin.rstrip("/")).encode()
+
+    async def serve_sdk(request: Request) -> Response:
+        return Response(
+            sdk,
+            media_type="text/javascript",
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "public, max-age=300",
+            },
+        )
 
     async def serve(request: Request) -> Response:
         try:
@@ -64,7 +84,9 @@ def build_runtime_app(svc: MiniApps, host_origin: str) -> Starlette:
             path,
             media_type=media_type or "application/octet-stream",
             headers={
-                "Content-Security-Policy": policy(list(domains or []), host_origin),
+                "Content-Security-Policy": policy(
+                    list(domains or []), host_origin, allow_http=allow_http
+                ),
                 "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "no-referrer",
                 "Cross-Origin-Opener-Policy": "same-origin",
@@ -72,4 +94,9 @@ def build_runtime_app(svc: MiniApps, host_origin: str) -> Starlette:
             },
         )
 
-    return Starlette(routes=[Route("/app/{ticket}/{path:path}", serve, methods=["GET", "HEAD"])])
+    return Starlette(
+        routes=[
+            Route("/sdk/hutong.js", serve_sdk, methods=["GET", "HEAD"]),
+            Route("/app/{ticket}/{path:path}", serve, methods=["GET", "HEAD"]),
+        ]
+    )

@@ -1,0 +1,153 @@
+"""What the host does for a running app: profile consent (remembered, revocable), app cards
+shared into chats, and QR codes that open an app at a page."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hutong.app import Container
+from tests.chat.util import befriend, direct, group
+from tests.helpers import Api, User
+from tests.miniapps.util import Dev, bundle, developer, ptype, released, upload
+from tests.moderation.conftest import make_staff
+
+
+@pytest.fixture
+async def moderator(api: Api, container: Container) -> User:
+    return await make_staff(api, container)
+
+
+@pytest.fixture
+async def shop(api: Api, moderator: User) -> Dev:
+    dev = await developer(api)
+    await released(api, dev, moderator)
+    return dev
+
+
+async def test_profile_needs_consent_once_and_a_revoke_asks_again(api: Api, shop: Dev) -> None:
+    user = await api.register()
+    url = f"/miniapps/apps/{shop.appid}/profile"
+    r = await api.client.get(url, headers=user.headers)
+    assert r.status_code == 403
+    assert ptype(r) == "miniapp-consent-required"
+    r = await api.client.post(url, headers=user.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["nickname"]
+    assert (await api.client.get(url, headers=user.headers)).status_code == 200  # remembered
+    grants = (await api.client.get("/miniapps/grants", headers=user.headers)).json()
+    assert [(g["app"]["appid"], g["scope"]) for g in grants] == [(shop.appid, "userInfo")]
+    other = await api.register()  # one user's consent is not another's
+    assert (await api.client.get(url, headers=other.headers)).status_code == 403
+    assert (await api.client.get("/miniapps/grants", headers=other.headers)).json() == []
+    r = await api.client.delete(f"/miniapps/grants/{shop.appid}", headers=user.headers)
+    assert r.status_code == 204
+    r = await api.client.get(url, headers=user.headers)
+    assert r.status_code == 403
+    assert ptype(r) == "miniapp-consent-required"
+
+
+async def test_concurrent_consents_remember_one_grant(api: Api, shop: Dev) -> None:
+    user = await api.register()
+    url = f"/miniapps/apps/{shop.appid}/profile"
+    rs = await asyncio.gather(*(api.client.post(url, headers=user.headers) for _ in range(6)))
+    assert [r.status_code for r in rs] == [200] * 6, [r.text for r in rs]
+    grants = (await api.client.get("/miniapps/grants", headers=user.headers)).json()
+    assert len(grants) == 1
+
+
+async def test_an_app_that_did_not_ask_for_the_profile_cannot_get_it(
+    api: Api, moderator: User
+) -> None:
+    dev = await developer(api, name="Quiet App")
+    manifest = {"pages": ["pages/index.html"], "permissions": ["payment"]}
+    r = await upload(api, dev, bundle(manifest=manifest))
+    vid = r.json()["id"]
+    base = f"/miniapps/console/apps/{dev.appid}/versions/{vid}"
+    await api.client.post(f"{base}/submit", headers=dev.user.headers)
+    await api.client.post(f"/miniapps/review/{vid}/approve", headers=moderator.headers)
+    await api.client.post(f"{base}/release", headers=dev.user.headers)
+    user = await api.register()
+    r = await api.client.post(f"/miniapps/apps/{dev.appid}/profile", headers=user.headers)
+    assert r.status_code == 403
+    assert ptype(r) == "miniapp-permission-not-declared"
+    assert (await api.client.get("/miniapps/grants", headers=user.headers)).json() == []
+
+
+async def test_an_app_card_is_shared_into_a_chat_and_only_by_its_members(
+    api: Api, shop: Dev
+) -> None:
+    a, b, stranger = [await api.register() for _ in range(3)]
+    await befriend(api, a, b)
+    chat_id = await direct(api, a, b)
+    card = {
+        "chat_id": chat_id,
+        "title": "Pork & chive, 12 for ¥18",
+        "path": "pages/index.html?dish=3",
+    }
+    r = await api.client.post(f"/miniapps/apps/{shop.appid}/share", headers=a.headers, json=card)
+    assert r.status_code == 200, r.text
+    msgs = (await api.client.get(f"/chats/{chat_id}/messages", headers=b.headers)).json()
+    last = msgs[-1]
+    assert last["kind"] == "miniapp_card"
+    assert last["sender_id"] == a.id
+    assert last["body"] == {
+        "appid": shop.appid,
+        "app_name": "Dumpling House",
+        "category": "food",
+        "title": card["title"],
+        "path": card["path"],
+    }
+    r = await api.client.post(
+        f"/miniapps/apps/{shop.appid}/share", headers=stranger.headers, json=card
+    )
+    assert r.status_code in {403, 404}
+    for bad in ("../secret", "pages/missing.html", "javascript:alert(1)", "/pages/index.html"):
+        r = await api.client.post(
+            f"/miniapps/apps/{shop.appid}/share", headers=a.headers, json={**card, "path": bad}
+        )
+        assert r.status_code == 422, bad
+    after = (await api.client.get(f"/chats/{chat_id}/messages", headers=b.headers)).json()
+    assert len(after) == len(msgs)  # nothing was posted by the refused shares
+
+
+async def test_a_card_into_a_group_reaches_every_member(api: Api, shop: Dev) -> None:
+    owner = await api.register()
+    members = [await api.register() for _ in range(3)]
+    for m in members:
+        await befriend(api, owner, m)
+    chat_id = await group(api, owner, members)
+    card = {"chat_id": chat_id, "title": "Lunch?", "path": "pages/index.html"}
+    r = await api.client.post(
+        f"/miniapps/apps/{shop.appid}/share", headers=members[1].headers, json=card
+    )
+    assert r.status_code == 200, r.text
+    for m in [owner, *members]:
+        msgs = (await api.client.get(f"/chats/{chat_id}/messages", headers=m.headers)).json()
+        assert msgs[-1]["kind"] == "miniapp_card"
+
+
+async def test_a_qr_code_opens_the_app_at_its_page(api: Api, shop: Dev) -> None:
+    user = await api.register()
+    r = await api.client.get(
+        f"/miniapps/apps/{shop.appid}/qr",
+        params={"path": "pages/index.html?table=7"},
+        headers=user.headers,
+    )
+    assert r.status_code == 200, r.text
+    token = r.json()["token"]
+    assert r.json()["url"].endswith(f"/qr/{token}")
+    r = await api.client.get(f"/api/qr/{token}", headers=user.headers)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["kind"] == "app"
+    assert got["action"] == "open_app"
+    assert got["app"]["appid"] == shop.appid
+    assert got["path"] == "pages/index.html?table=7"
+    r = await api.client.get(
+        f"/miniapps/apps/{shop.appid}/qr", params={"path": "pages/nope.html"}, headers=user.headers
+    )
+    assert r.status_code == 422
+    r = await api.client.get(f"/api/qr/{token[:-3]}abc", headers=user.headers)
+    assert r.status_code == 404
