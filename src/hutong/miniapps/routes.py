@@ -9,6 +9,7 @@ For signed-in users (session or bearer):
     POST   /miniapps/apps/{appid}/login                  the SDK's login(): a one-time code
     GET    /miniapps/orders/{prepay_id}                  the host's pay sheet for my order
     POST   /miniapps/orders/{prepay_id}/pay         P    pay it (`pin`)
+    GET    /miniapps/platform-key                        the webhook signing key (no sign-in)
 
 Developer console (the app's developer only; anyone else gets 404):
 
@@ -176,6 +177,12 @@ async def pay_order(
     svc: Service,
 ) -> UserOrderOut:
     return await svc.payments.pay(principal.user_id, prepay_id, body.pin)
+
+
+@router.get("/miniapps/platform-key")
+async def platform_key(svc: Service) -> dict[str, str]:
+    """The platform's Ed25519 public key that signs webhooks (no sign-in needed)."""
+    return svc.platform_key.published()
 
 
 # -- developers ------------------------------------------------------------------------------

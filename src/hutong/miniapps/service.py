@@ -24,6 +24,7 @@ from hutong.core.db import Database
 from hutong.core.media import MediaStore
 from hutong.core.signing import Signer
 from hutong.miniapps.bundles import BundleLimits
+from hutong.miniapps.platform_key import FILE_NAME, PlatformKey
 from hutong.wallet import WalletService
 
 
@@ -95,6 +96,8 @@ class MiniApps:
         self.policy = policy
         self.bundle_dir = bundle_dir
         self.media = media
+        # Signs every webhook beside the app's HMAC; made on first use, shared by all workers.
+        self.platform_key = PlatformKey(bundle_dir / FILE_NAME)
         self.apps = Apps(self)
         self.versions = Versions(self)
         self.payments = Payments(self)

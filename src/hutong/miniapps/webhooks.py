@@ -15,9 +15,12 @@ is made, and again before each attempt), and the server's request guard
 multicast and reserved addresses — the request goes to the address it checked — unless the
 operator allows private ones. Redirects are not followed.
 
-Signature, for the developer to check (`verify`): headers `Hutong-Timestamp` (unix seconds),
-`Hutong-Nonce` (random) and `Hutong-Signature` = hex HMAC-SHA256 over
-`<timestamp>.<nonce>.<body>` with the key hex(SHA-256("webhook:" + app secret)). A receiver
+Signatures, for the developer to check: headers `Hutong-Timestamp` (unix seconds),
+`Hutong-Nonce` (random), and two signatures over the same `<timestamp>.<nonce>.<body>`, of
+which the developer checks either: `Hutong-Signature` = hex HMAC-SHA256 with the key
+hex(SHA-256("webhook:" + app secret)) (`verify`), and `Hutong-Signature-Ed25519` = base64
+Ed25519 by the platform key published at `GET /miniapps/platform-key`, whose id is in
+`Hutong-Key-Id` (`verify_ed25519`; the receiver then needs no secret at all). A receiver
 refuses timestamps more than 5 minutes away and nonces it has seen, so a captured request
 cannot be replayed.
 """
@@ -25,6 +28,8 @@ cannot be replayed.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import datetime as dt
 import hashlib
@@ -37,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import delete, select, update
 
 from hutong.core import netguard
@@ -61,9 +68,35 @@ def signing_key(secret: str) -> str:
     return hashlib.sha256(("webhook:" + secret).encode()).hexdigest()
 
 
+def signed_message(timestamp: str, nonce: str, body: bytes) -> bytes:
+    return f"{timestamp}.{nonce}.".encode() + body
+
+
 def signature(key: str, timestamp: str, nonce: str, body: bytes) -> str:
-    msg = f"{timestamp}.{nonce}.".encode() + body
+    msg = signed_message(timestamp, nonce, body)
     return hmac.new(key.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def _fresh(
+    headers: dict[str, str], signature_header: str, now_s: float
+) -> tuple[str, str, str] | None:
+    """(timestamp, nonce, signature) when all are there and the timestamp is recent."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    ts, nonce, sig = (
+        lower.get("hutong-timestamp", ""),
+        lower.get("hutong-nonce", ""),
+        lower.get(signature_header, ""),
+    )
+    if not (ts.isdigit() and nonce and sig) or abs(now_s - int(ts)) > REPLAY_WINDOW_S:
+        return None
+    return ts, nonce, sig
+
+
+def _first_use(nonce: str, seen_nonces: set[str]) -> bool:
+    if nonce in seen_nonces:
+        return False
+    seen_nonces.add(nonce)
+    return True
 
 
 def verify(
@@ -76,20 +109,41 @@ def verify(
 ) -> bool:
     """For the developer's backend: is this a fresh notification signed for `secret`?
     Remembers the nonce when it is (keep `seen_nonces` for at least 10 minutes)."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    ts, nonce, sig = (
-        lower.get("hutong-timestamp", ""),
-        lower.get("hutong-nonce", ""),
-        lower.get("hutong-signature", ""),
-    )
-    if not (ts.isdigit() and nonce and sig) or abs(now_s - int(ts)) > REPLAY_WINDOW_S:
+    got = _fresh(headers, "hutong-signature", now_s)
+    if got is None:
         return False
+    ts, nonce, sig = got
     if not hmac.compare_digest(signature(signing_key(secret), ts, nonce, body), sig):
         return False
-    if nonce in seen_nonces:
+    return _first_use(nonce, seen_nonces)
+
+
+def verify_ed25519(
+    public_key: str | bytes,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    now_s: float,
+    seen_nonces: set[str],
+) -> bool:
+    """For the developer's backend: is this a fresh notification signed by the platform?
+    `public_key` is the published key (base64, as `GET /miniapps/platform-key` gives it, or
+    the raw 32 bytes). Remembers the nonce when it is (keep `seen_nonces` for 10 minutes)."""
+    got = _fresh(headers, "hutong-signature-ed25519", now_s)
+    if got is None:
         return False
-    seen_nonces.add(nonce)
-    return True
+    ts, nonce, sig = got
+    try:
+        raw = (
+            base64.b64decode(public_key, validate=True)
+            if isinstance(public_key, str)
+            else public_key
+        )
+        key = Ed25519PublicKey.from_public_bytes(raw)
+        key.verify(base64.b64decode(sig, validate=True), signed_message(ts, nonce, body))
+    except (InvalidSignature, ValueError, binascii.Error):
+        return False
+    return _first_use(nonce, seen_nonces)
 
 
 def backoff_s(attempts: int) -> int:
@@ -254,7 +308,7 @@ class Webhooks:
         ts, nonce = str(int(self.svc.clock.now().timestamp())), secrets.token_hex(16)
         data = body.encode()
         client = self._http()
-        host = target.host
+        host, platform = target.host, self.svc.platform_key
         request = client.build_request(
             "POST",
             target.url,
@@ -266,6 +320,8 @@ class Webhooks:
                 "Hutong-Timestamp": ts,
                 "Hutong-Nonce": nonce,
                 "Hutong-Signature": signature(app.webhook_key, ts, nonce, data),
+                "Hutong-Signature-Ed25519": platform.sign(signed_message(ts, nonce, data)),
+                "Hutong-Key-Id": platform.key_id,
             },
             extensions={"sni_hostname": host},
         )
