@@ -33,6 +33,7 @@ import { discoverView } from "./views/tabs.js";
 import "./views/wallet/routes.js";
 import "./views/feed/routes.js";
 import "./views/admin/routes.js";
+import "./views/developer/routes.js";
 
 route("/login", loginView, { guest: true });
 route("/register", registerView, { guest: true });

@@ -5,6 +5,7 @@ import * as moderation from "../../data/moderation.js";
 import { cell, group, groupTitle } from "../../ui/cells.js";
 import { screen } from "../../ui/layout.js";
 import { isStaff, staffOnly } from "./common.js";
+import { pendingReviews } from "./miniapps.js";
 
 function count(ctx, load, testid) {
   const el = h("span", { testid }, "…");
@@ -34,6 +35,7 @@ export function consoleView(ctx) {
         cell({ icon: "clock", tone: "blue", title: "Held for review", note: "Waiting for a moderator to publish", value: held, href: "#/admin/queue?source=held", testid: "admin-held" }),
         cell({ icon: "check", tone: "green", title: "Claimed by me", value: mine, href: "#/admin/queue?status=claimed&mine=1", testid: "admin-mine" }),
         cell({ icon: "alert", tone: "purple", title: "Appeals", note: "Decided by a second moderator", value: appeals, href: "#/admin/appeals", testid: "admin-appeals" }),
+        cell({ icon: "miniapps", tone: "blue", title: "Mini-programs", note: "Versions submitted for review", value: count(ctx, () => pendingReviews(opts), "count-miniapps"), href: "#/admin/miniapps", testid: "admin-miniapps" }),
       ),
       groupTitle("Rules and records"),
       group(

@@ -7,6 +7,7 @@ import { toast } from "../../ui/feedback.js";
 import { appealsView } from "./appeals.js";
 import { auditView } from "./audit.js";
 import { caseView } from "./case.js";
+import { miniappReviewView } from "./miniapps.js";
 import { consoleView } from "./console.js";
 import { noticesView } from "./notices.js";
 import { queueView } from "./queue.js";
@@ -19,6 +20,7 @@ route("/admin/cases/:id", caseView, { auth: true });
 route("/admin/terms", termsView, { auth: true });
 route("/admin/appeals", appealsView, { auth: true });
 route("/admin/audit", auditView, { auth: true });
+route("/admin/miniapps", miniappReviewView, { auth: true });
 route("/notices", noticesView, { auth: true });
 route("/transparency", transparencyView, { auth: true });
 

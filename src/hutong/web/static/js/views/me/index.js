@@ -49,6 +49,7 @@ export function meView(ctx) {
         cell({ icon: "qr", tone: "blue", title: "My QR Code", href: "#/contacts/qr?back=%2Fme", testid: "me-qr" }),
       ),
       group(cell({ icon: "wallet", tone: "green", title: "Wallet", note: "Balance, pay and collect", href: "#/wallet", testid: "me-wallet" })),
+      group(cell({ icon: "miniapps", tone: "purple", title: "Mini-program developer", note: "Your apps, versions and review", href: "#/developer", testid: "me-developer" })),
       ["moderator", "admin"].includes(store.state.user?.role)
         ? group(cell({ icon: "flag", tone: "orange", title: "Moderation", note: "Reports, cases and terms", href: "#/admin", testid: "me-moderation" }))
         : null,

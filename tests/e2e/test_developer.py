@@ -1,0 +1,177 @@
+"""Me → Mini-program developer in the browser: a user registers as a developer, creates an app
+and sees its secret once, uploads a bundle (a bundle with a `../` path is refused with a
+readable message) and submits it; a moderator approves it from the console's review screen;
+the developer releases it. A second version is rejected with a reason the developer reads."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import urllib.error
+import urllib.request
+import zipfile
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import NewContext, sign_in_api
+from tests.e2e.harness import Server
+from tests.e2e.test_moderation import admin, make_moderator, open_console
+
+__all__ = ["admin"]  # the module fixture that appoints moderators
+
+MANIFEST = {"pages": ["pages/index.html"], "permissions": ["userInfo", "payment"]}
+INDEX = b"<!doctype html><title>Dumplings</title><p>Menu</p>"
+
+
+def bundle(files: dict[str, bytes], manifest: dict[str, Any] = MANIFEST) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("manifest.json", json.dumps(manifest))
+        for name, data in files.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def backend_status(server: Server, appid: str, secret: str) -> int:
+    """What the developer's backend gets when it calls the server API with appid:secret."""
+    token = base64.b64encode(f"{appid}:{secret}".encode()).decode()
+    url = f"{server.base_url}/miniapps/api/orders/none"
+    assert url.startswith("http://127.0.0.1:")
+    req = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=10) as res:  # noqa: S310 (the test server)
+            return int(res.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+
+
+def upload(page: Page, name: str, data: bytes, version: str, note: str = "") -> None:
+    form = page.get_by_test_id("upload-form")
+    form.get_by_test_id("input-bundle").set_input_files(
+        {"name": name, "mimeType": "application/zip", "buffer": data}
+    )
+    form.get_by_test_id("input-version").fill(version)
+    form.get_by_test_id("input-note").fill(note)
+    form.get_by_test_id("upload-submit").click()
+
+
+def version_row(page: Page, version: str) -> Locator:
+    return page.locator(f'.dev-version[data-version="{version}"]')
+
+
+def review(page: Page, version_id: str) -> Locator:
+    """The moderator opens Me → Moderation → Mini-programs; the card of `version_id`."""
+    open_console(page)
+    page.get_by_test_id("admin-miniapps").click()
+    expect(page.get_by_test_id("screen-admin-miniapps")).to_be_visible()
+    return page.get_by_test_id(f"review-{version_id}")
+
+
+def test_a_developer_creates_uploads_submits_and_releases_after_review(
+    new_context: NewContext, server: Server, admin: dict[str, Any]
+) -> None:
+    dev = server.create_user(display_name="Chef Zhang")
+    mod = make_moderator(server, admin, "Moderator Han")
+    d = new_context().new_page()
+    sign_in_api(d.context, dev["handle"])
+    m = new_context().new_page()
+    sign_in_api(m.context, mod["handle"])
+
+    # Me → Mini-program developer: register first.
+    d.goto("/#/me")
+    d.get_by_test_id("me-developer").click()
+    expect(d.get_by_test_id("developer-intro")).to_be_visible()
+    d.get_by_test_id("developer-register-form").get_by_test_id("input-name").fill("Zhang's Kitchen")
+    d.get_by_test_id("developer-register").click()
+    expect(d.get_by_test_id("developer-name")).to_have_text("Zhang's Kitchen")
+    expect(d.get_by_test_id("dev-apps-empty")).to_be_visible()
+
+    # A new app: the secret is shown once, with a warning, and it works for the backend.
+    form = d.get_by_test_id("app-form")
+    form.get_by_test_id("input-name").fill("Dumpling House")
+    form.get_by_test_id("input-description").fill("Hand-made dumplings, delivered")
+    form.get_by_test_id("input-category").select_option("food")
+    form.get_by_test_id("input-domains").fill("api.dumplings.example, 127.0.0.1")
+    form.get_by_test_id("app-create").click()
+    expect(d.get_by_test_id("screen-developer-app")).to_be_visible()
+    expect(d.get_by_test_id("app-name")).to_have_text("Dumpling House")
+    expect(d.get_by_test_id("secret-warning")).to_contain_text("only time")
+    secret = d.get_by_test_id("app-secret").inner_text()
+    appid = d.get_by_test_id("app-appid").inner_text()
+    assert re.fullmatch(r"ht[0-9a-f]{16}", appid)
+    assert len(secret) >= 40
+    assert backend_status(server, appid, secret) == 404  # authenticated; no such order
+    assert backend_status(server, appid, secret + "x") == 401
+    expect(d.get_by_test_id("stat-users")).to_have_text("0")
+    # After a reload the secret is gone for good; the appid stays.
+    d.reload()
+    expect(d.get_by_test_id("app-appid")).to_have_text(appid)
+    expect(d.get_by_test_id("versions-empty")).to_be_visible()
+    expect(d.get_by_test_id("secret-card")).to_have_count(0)
+    assert secret not in d.content()
+
+    # A bundle that climbs out of its folder is refused, in words.
+    upload(d, "evil.zip", bundle({"pages/index.html": INDEX, "../evil.html": b"x"}), "1.0.0")
+    problem = d.get_by_test_id("upload-error")
+    expect(problem).to_be_visible()
+    expect(problem).to_have_attribute("data-reason", "bad-path")
+    expect(problem).to_contain_text('leaves the bundle ("../")')
+    expect(d.get_by_test_id("versions-empty")).to_be_visible()
+
+    # A good one becomes v1.0.0 in "develop", with a preview link, and is submitted.
+    upload(d, "app.zip", bundle({"pages/index.html": INDEX}), "1.0.0", "First menu")
+    row = version_row(d, "1.0.0")
+    expect(row.get_by_test_id("version-status")).to_have_text("Develop")
+    expect(problem).to_be_hidden()
+    vid = row.get_attribute("data-version-id")
+    assert vid
+    expect(row.get_by_test_id("version-preview")).to_have_attribute(
+        "href", f"#/miniapps/open/{appid}?version_id={vid}"
+    )
+    row.get_by_test_id("version-submit").click()
+    expect(row.get_by_test_id("version-status")).to_have_text("In review")
+    expect(row.get_by_test_id("version-release")).to_have_count(0)
+
+    # The moderator sees what they are approving, and approves.
+    card = review(m, vid)
+    expect(card.get_by_test_id("review-app")).to_contain_text("Dumpling House")
+    expect(card.get_by_test_id("review-version")).to_have_text("v1.0.0")
+    expect(card.get_by_test_id("review-developer")).to_contain_text("Zhang's Kitchen")
+    expect(card.get_by_test_id("review-note")).to_have_text("First menu")
+    expect(card.get_by_test_id("review-permission")).to_have_text(["payment", "userInfo"])
+    card.get_by_test_id("review-approve").click()
+    expect(card).to_have_count(0)
+
+    # The developer releases it; it is what everyone opens now.
+    d.get_by_test_id("app-refresh").click()
+    expect(row.get_by_test_id("version-status")).to_have_text("Approved")
+    row.get_by_test_id("version-release").click()
+    expect(row.get_by_test_id("version-status")).to_have_text("Released")
+    expect(d.get_by_test_id("app-released")).to_have_text("Released: v1.0.0")
+    d.get_by_test_id("back").click()
+    expect(d.get_by_test_id(f"dev-app-{appid}")).to_contain_text("v1.0.0")
+
+    # Version 1.1.0 is rejected; a reason is required, and the developer reads it.
+    d.get_by_test_id(f"dev-app-{appid}").click()
+    upload(d, "app.zip", bundle({"pages/index.html": INDEX + b"<p>new</p>"}), "1.1.0")
+    second = version_row(d, "1.1.0")
+    second.get_by_test_id("version-submit").click()
+    expect(second.get_by_test_id("version-status")).to_have_text("In review")
+    vid2 = second.get_attribute("data-version-id")
+    assert vid2
+    card = review(m, vid2)
+    card.get_by_test_id("review-reject").click()
+    expect(card.get_by_test_id("review-error")).to_contain_text("reason")
+    card.get_by_test_id("review-reason").fill("The menu page shows no prices.")
+    card.get_by_test_id("review-reject").click()
+    expect(card).to_have_count(0)
+    d.get_by_test_id("app-refresh").click()
+    expect(second.get_by_test_id("version-status")).to_have_text("Rejected")
+    expect(second.get_by_test_id("version-reject-reason")).to_have_text(
+        "Rejected by a moderator: The menu page shows no prices."
+    )
+    expect(second.get_by_test_id("version-submit")).to_have_text("Submit Again")
+    expect(version_row(d, "1.0.0").get_by_test_id("version-status")).to_have_text("Released")
