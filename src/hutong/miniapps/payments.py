@@ -13,14 +13,19 @@ under the same number is 409). The user pays it from the host's pay sheet with t
 the wallet's merchant payment into the developer's merchant account, with the idempotency
 key `miniapp-order:<order id>`, so paying twice — also concurrently — moves money once. The
 order is then marked paid by a guarded update, and the webhook is written in that same
-transaction. Refunds go through the wallet's merchant refunds (capped at what was paid, also
-under concurrency), keyed by the developer's refund number.
+transaction. A worker that stops between the two leaves a charged order unmarked: the
+sweeper (`complete_charged`, run by the webhook task) finds the payment by its key and marks
+and notifies the order; a retry of the pay sheet does the same, without charging again.
+Refunds go through the wallet's merchant refunds (capped at what was paid, also under
+concurrency), keyed by the developer's refund number. (A refund cut off the same way is
+completed by the developer's retry, which the wallet answers from its key.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +61,12 @@ if TYPE_CHECKING:
     from hutong.miniapps.service import MiniApps
 
 MO = MiniAppOrder
+log = logging.getLogger(__name__)
+
+
+def payment_key(order_id: int) -> str:
+    """The wallet idempotency key of an order's payment (scoped to the paying user)."""
+    return f"miniapp-order:{order_id}"
 
 
 class Payments:
@@ -268,18 +279,33 @@ class Payments:
         payment = await wallet.merchants.pay(
             user_id,
             PayIn(qr_token=merchant.collect_qr.token, amount=order.amount, note="", pin=pin),
-            f"miniapp-order:{order.id}",
+            payment_key(order.id),
         )
-        now = self.svc.clock.now()
+        # The money has moved. Should this worker stop before the order is marked, the
+        # sweeper (`complete_charged`) finds the payment by its key and marks it instead.
+        if not await self._mark_paid(order, app, payment.id, self.svc.clock.now()):
+            # Marked already: by a concurrent retry of this same payment, or by the sweeper.
+            async with self.svc.db.read() as s:
+                current = await s.get(MO, order.id)
+            if current is None or current.payment_id != payment.id:
+                raise OrderAlreadyPaid("This order is already paid.")
+            order = current
+        return await self._user_view(order, app)
+
+    async def _mark_paid(
+        self, order: MiniAppOrder, app: MiniApp, payment_id: int, now: dt.datetime
+    ) -> bool:
+        """Mark a charged order paid and queue its webhook, in one transaction; False when
+        it was marked already (the guarded update lets exactly one caller notify)."""
         async with self.svc.db.write() as uow:
             marked = await uow.session.execute(
                 update(MO)
                 .where(MO.id == order.id, MO.status == "created")
-                .values(status="paid", payment_id=payment.id, paid_at=now)
+                .values(status="paid", payment_id=payment_id, paid_at=now)
             )
             if not marked.rowcount:  # type: ignore[attr-defined]
-                raise OrderAlreadyPaid("This order is already paid.")
-            order.status, order.payment_id, order.paid_at = "paid", payment.id, now
+                return False
+            order.status, order.payment_id, order.paid_at = "paid", payment_id, now
             self.svc.webhooks.enqueue(
                 uow,
                 app,
@@ -289,11 +315,55 @@ class Payments:
                     "out_trade_no": order.out_trade_no,
                     "openid": order.openid,
                     "amount": order.amount,
-                    "payment_id": payment.id,
+                    "payment_id": payment_id,
                     "paid_at": now.isoformat(),
                 },
             )
-        return await self._user_view(order, app)
+        return True
+
+    async def complete_charged(self, *, grace_s: float = 30.0, page: int = 200) -> int:
+        """The crash gap's sweeper: orders the wallet charged but that were never marked paid
+        (the worker stopped, or the database failed, between the two) are marked paid and
+        notified now, as `pay` would have done. Returns how many.
+
+        Candidates are unpaid orders made more than `grace_s` ago (a payment in flight is
+        left to its own request) and recent enough that the wallet still keeps idempotency
+        keys; each is looked up by its key `miniapp-order:<id>`, one read per page."""
+        now = self.svc.clock.now()
+        since = now - dt.timedelta(seconds=self.svc.wallet.policy.idempotency_ttl_s)
+        until = now - dt.timedelta(seconds=grace_s)
+        after, done = 0, 0
+        while True:
+            async with self.svc.db.read() as s:
+                rows = (
+                    await s.execute(
+                        select(MO, MiniApp)
+                        .join(MiniApp, MiniApp.id == MO.app_id)
+                        .where(
+                            MO.status == "created",
+                            MO.id > after,
+                            MO.created_at >= since,
+                            MO.created_at <= until,
+                        )
+                        .order_by(MO.id)
+                        .limit(page)
+                    )
+                ).all()
+                charged = []
+                for order, app in rows:
+                    found = await self.svc.wallet.ledger.lookup(
+                        order.user_id, payment_key(order.id), session=s
+                    )
+                    if found is not None and found[1].ok:
+                        charged.append((order, app, found[1].tx_id))
+            for order, app, payment_id in charged:
+                payment = await self.svc.wallet.merchants.payment(payment_id)
+                if await self._mark_paid(order, app, payment.id, payment.at):
+                    log.warning("order %s was charged but not marked paid: completed", order.id)
+                    done += 1
+            if len(rows) < page:
+                return done
+            after = rows[-1][0].id
 
     # -- refunds, for the developer's backend --------------------------------------------------
 

@@ -7,7 +7,8 @@ the future, so another worker — or this one after a crash — takes the row ag
 attempt never finished), POSTs them, and records the result: a 2xx is delivered; anything
 else is retried after 15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min, 1 h, 3 h, 6 h, 12 h,
 then every 24 h, and given up after a week. A commit wakes the task at once, so a payment's
-notification leaves within milliseconds.
+notification leaves within milliseconds. Once a minute the task also sweeps the crash gap of
+payments (orders charged but not marked paid, `Payments.complete_charged`).
 
 Targets: the URL must be on one of the app's declared server domains (checked when the order
 is made, and again before each attempt), and the server's request guard
@@ -356,11 +357,14 @@ class Webhooks:
                     row.next_at = now + dt.timedelta(seconds=backoff_s(row.attempts))
 
     async def _cleanup(self) -> None:
-        """Forget login codes a while after they expired (once a minute is plenty)."""
+        """Once a minute: complete orders charged but never marked paid (a worker stopped in
+        between, see `Payments.complete_charged`) and forget login codes a while after they
+        expired."""
         loop = asyncio.get_running_loop().time()
         if loop - self._last_cleanup < 60:
             return
         self._last_cleanup = loop
+        await self.svc.payments.complete_charged()
         cutoff = self.svc.clock.now() - dt.timedelta(hours=1)
         async with self.svc.db.write() as uow:
             await uow.session.execute(
