@@ -205,7 +205,7 @@ export function appView(ctx) {
     const problem = banner({ testid: "upload-error" });
     const form = makeForm({
       testid: "upload-form",
-      before: [problem.el, controlRow("Bundle", file, "A zip of HTML, JS, CSS and images with manifest.json naming the pages and permissions.")],
+      before: problem.el,
       fields: [
         { name: "version", label: "Version", placeholder: "1.0.0", maxlength: 19, required: true, validate: (v) => (/^\d{1,4}(\.\d{1,4}){0,3}$/.test(v.trim()) ? null : "Numbers and dots, like 1.0.2") },
         { name: "note", label: "Note", maxlength: 500, placeholder: "What changed (for the reviewer)" },
@@ -236,6 +236,7 @@ export function appView(ctx) {
         }
       },
     });
+    form.fields.version.el.before(controlRow("Bundle", file, "A zip of HTML, JS, CSS and images with manifest.json naming the pages and permissions."));
     return form;
   }
 
@@ -338,8 +339,9 @@ export function appView(ctx) {
       groupTitle("Figures"),
       statsBox,
       groupTitle("Versions"),
-      uploadForm().el,
       list,
+      groupTitle("Upload a version"),
+      uploadForm().el,
       groupTitle("Testers"),
       testersBox,
       testerForm.el,
