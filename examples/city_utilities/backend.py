@@ -1,0 +1,293 @@
+"""City Utilities' own backend: bills for electricity, water and gas, paid through Hutong. A
+separate process that talks to Hutong only through the public server API.
+
+    python examples/city_utilities/backend.py
+    (env: HUTONG_URL, APPID, APP_SECRET, PORT, PUBLIC_URL; optional DB_PATH)
+
+    POST /api/login                  {code} from hutong.login() → {token, openid}
+    GET  /api/bills/{account}        this month's bill of an account
+    POST /api/bills/{account}/pay    a payment with Hutong's prepay_id (409 if already paid)
+    GET  /api/payments               my payments
+    GET  /api/payments/{id}          one of my payments; once paid, the receipt
+    POST /api/payments/{id}/check    ask Hutong whether it is paid (after requestPayment)
+    POST /notify                     Hutong's signed webhooks
+
+An account number has 10 digits: the first names the service (1 electricity, 2 water, 3 gas)
+and the last is a Luhn check digit, so a mistyped number is refused rather than billed. The
+amount is derived from the account number alone (a stand-in for meter readings), here on the
+server: the page never says how much to pay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from devkit import (
+    ApiError,
+    Config,
+    Hutong,
+    HutongApiError,
+    Sessions,
+    WebhookVerifier,
+    ask_hutong,
+    build_app,
+    login,
+    open_db,
+    serve,
+    webhook,
+)
+
+log = logging.getLogger("city_utilities")
+DEFAULT_PORT = 9102
+# service: (name, unit, fen per unit, lowest usage, usage range)
+SERVICES = {
+    "1": ("Electricity", "kWh", 56, 60, 540),
+    "2": ("Water", "m³", 370, 4, 36),
+    "3": ("Gas", "m³", 290, 8, 72),
+}
+HOLDERS = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS payments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    out_trade_no TEXT NOT NULL UNIQUE,
+    openid TEXT NOT NULL,
+    account TEXT NOT NULL,
+    period TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    prepay_id TEXT,
+    state TEXT NOT NULL,            -- new | created | paid | failed
+    paid_at REAL,
+    payment_id INTEGER,
+    receipt_no TEXT,
+    confirmed_by TEXT,              -- webhook | query
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payments_bill ON payments (account, period, state);
+CREATE INDEX IF NOT EXISTS payments_openid ON payments (openid, id);
+"""
+
+
+def luhn_ok(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def check_account(account: str) -> str:
+    account = account.strip().replace(" ", "")
+    if len(account) != 10 or not account.isascii() or not account.isdigit():
+        raise ApiError(422, "bad-account", "An account number has 10 digits.")
+    if account[0] not in SERVICES:
+        raise ApiError(422, "bad-account", "No such service: the number starts with 1, 2 or 3.")
+    if not luhn_ok(account):
+        raise ApiError(422, "bad-account", "That account number is mistyped (check digit).")
+    return account
+
+
+def current_period(now: float | None = None) -> str:
+    """Bills are for the last full month."""
+    today = dt.datetime.fromtimestamp(time.time() if now is None else now, dt.UTC).date()
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+def bill_of(account: str, period: str) -> dict[str, Any]:
+    """The bill: usage and amount derived from the account number alone."""
+    name, unit, rate, low, spread = SERVICES[account[0]]
+    digest = hashlib.sha256(account.encode()).digest()
+    usage = low + int.from_bytes(digest[:4], "big") % spread
+    year, month = map(int, period.split("-"))
+    due = dt.date(year + month // 12, month % 12 + 1, 25)
+    return {
+        "account": account,
+        "service": name,
+        "holder": HOLDERS[digest[4] % len(HOLDERS)] + " **",
+        "address": f"No. {1 + digest[5] % 98} Hutong Lane, Unit {1 + digest[6] % 6}",
+        "period": period,
+        "usage": usage,
+        "unit": unit,
+        "rate": rate,
+        "amount": usage * rate,
+        "due": due.isoformat(),
+    }
+
+
+class CityUtilities:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.db = open_db(config.db_path, SCHEMA)
+        self.hutong = Hutong(config)
+        self.sessions = Sessions(self.db)
+        self.verifier = WebhookVerifier(config.app_secret, self.db)
+
+    # -- the page's API ----------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        return await login(request, self.hutong, self.sessions)
+
+    async def bill(self, request: Request) -> Response:
+        self.sessions.openid(request)
+        account = check_account(request.path_params["account"])
+        bill = bill_of(account, current_period())
+        paid = self._paid(account, bill["period"])
+        bill["status"] = "paid" if paid else "unpaid"
+        bill["receipt"] = self._out(paid) if paid else None
+        return JSONResponse(bill)
+
+    async def pay(self, request: Request) -> Response:
+        openid = self.sessions.openid(request)
+        account = check_account(request.path_params["account"])
+        bill = bill_of(account, current_period())
+        if self._paid(account, bill["period"]) is not None:
+            raise ApiError(409, "already-paid", "This bill is already paid.")
+        # Paying again after closing the pay sheet reuses the open order.
+        open_one = self.db.execute(
+            "SELECT * FROM payments WHERE openid = ? AND account = ? AND period = ?"
+            " AND state = 'created' ORDER BY id DESC LIMIT 1",
+            (openid, account, bill["period"]),
+        ).fetchone()
+        if open_one is not None:
+            return JSONResponse(self._out(open_one))
+        out_trade_no = f"CU{bill['period'].replace('-', '')}{account}{secrets.token_hex(4)}"
+        cur = self.db.execute(
+            "INSERT INTO payments (out_trade_no, openid, account, period, amount, state,"
+            " created_at) VALUES (?, ?, ?, ?, ?, 'new', ?)",
+            (out_trade_no, openid, account, bill["period"], bill["amount"], time.time()),
+        )
+        payment_id = int(cur.lastrowid or 0)
+        description = f"City Utilities: {bill['service']} {bill['period']}, account {account}"
+        try:
+            made = await self.hutong.create_order(
+                out_trade_no, openid, bill["amount"], description, self.config.notify_url
+            )
+        except HutongApiError as exc:
+            log.warning("payment %s refused by Hutong: %s", out_trade_no, exc)
+            self.db.execute("UPDATE payments SET state = 'failed' WHERE id = ?", (payment_id,))
+            raise ApiError(502, "payment-unavailable", "Payment could not be set up.") from exc
+        self.db.execute(
+            "UPDATE payments SET prepay_id = ?, state = 'created' WHERE id = ? AND state = 'new'",
+            (made["prepay_id"], payment_id),
+        )
+        return JSONResponse(self._out(self._row(payment_id, openid)), status_code=201)
+
+    async def my_payments(self, request: Request) -> Response:
+        openid = self.sessions.openid(request)
+        rows = self.db.execute(
+            "SELECT * FROM payments WHERE openid = ? AND state IN ('created', 'paid')"
+            " ORDER BY id DESC LIMIT 20",
+            (openid,),
+        ).fetchall()
+        return JSONResponse({"payments": [self._out(r) for r in rows]})
+
+    async def payment(self, request: Request) -> Response:
+        return JSONResponse(self._out(self._row(_id(request), self.sessions.openid(request))))
+
+    async def check(self, request: Request) -> Response:
+        row = self._row(_id(request), self.sessions.openid(request))
+        if row["state"] == "created":
+            await ask_hutong(self.hutong, row["out_trade_no"], self._mark_paid)
+            row = self._row(row["id"], row["openid"])
+        return JSONResponse(self._out(row))
+
+    # -- Hutong's webhooks -------------------------------------------------------------------
+
+    async def notify(self, request: Request) -> Response:
+        return await webhook(request, self.verifier, self.config.appid, self._mark_paid)
+
+    def _mark_paid(self, out_trade_no: str, amount: int, payment_id: int, via: str) -> None:
+        """Idempotent: the first confirmation of the right amount issues the receipt."""
+        cur = self.db.execute(
+            "UPDATE payments SET state = 'paid', paid_at = ?, payment_id = ?, confirmed_by = ?,"
+            " receipt_no = 'CU' || replace(period, '-', '') || '-' || substr('00000' || id, -6)"
+            " WHERE out_trade_no = ? AND amount = ? AND state IN ('new', 'created')",
+            (time.time(), payment_id, via, out_trade_no, amount),
+        )
+        if not cur.rowcount:
+            log.info("payment for %s (%s fen) changed nothing", out_trade_no, amount)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _paid(self, account: str, period: str) -> Any:
+        return self.db.execute(
+            "SELECT * FROM payments WHERE account = ? AND period = ? AND state = 'paid'"
+            " ORDER BY id LIMIT 1",
+            (account, period),
+        ).fetchone()
+
+    def _row(self, payment_id: int, openid: str) -> Any:
+        row = self.db.execute(
+            "SELECT * FROM payments WHERE id = ? AND openid = ?", (payment_id, openid)
+        ).fetchone()
+        if row is None:
+            raise ApiError(404, "no-such-payment", "No such payment.")
+        return row
+
+    @staticmethod
+    def _out(row: Any) -> dict[str, Any]:
+        bill = bill_of(row["account"], row["period"])
+        paid_at = row["paid_at"]
+        return {
+            "id": row["id"],
+            "out_trade_no": row["out_trade_no"],
+            "account": row["account"],
+            "service": bill["service"],
+            "period": row["period"],
+            "amount": row["amount"],
+            "prepay_id": row["prepay_id"],
+            "status": "paid" if row["state"] == "paid" else "unpaid",
+            "receipt_no": row["receipt_no"],
+            "paid_at": (
+                dt.datetime.fromtimestamp(paid_at, dt.UTC).isoformat(timespec="seconds")
+                if paid_at
+                else None
+            ),
+            "confirmed_by": row["confirmed_by"],
+        }
+
+    def app(self) -> Starlette:
+        return build_app(
+            [
+                Route("/api/login", self.login, methods=["POST"]),
+                Route("/api/bills/{account}", self.bill),
+                Route("/api/bills/{account}/pay", self.pay, methods=["POST"]),
+                Route("/api/payments", self.my_payments),
+                Route("/api/payments/{id}", self.payment),
+                Route("/api/payments/{id}/check", self.check, methods=["POST"]),
+                Route("/notify", self.notify, methods=["POST"]),
+            ],
+            on_close=self.hutong.aclose,
+        )
+
+
+def _id(request: Request) -> int:
+    raw = request.path_params["id"]
+    if not raw.isdigit() or len(raw) > 12:
+        raise ApiError(404, "no-such-payment", "No such payment.")
+    return int(raw)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="city_utilities %(levelname)s %(message)s")
+    utilities = CityUtilities(Config.from_env(DEFAULT_PORT))
+    serve(utilities.app(), utilities.config)
+
+
+if __name__ == "__main__":
+    main()
