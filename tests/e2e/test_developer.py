@@ -18,6 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import NewContext, sign_in_api
 from tests.e2e.harness import Server
+from tests.e2e.social import api, token
 from tests.e2e.test_moderation import admin, make_moderator, open_console
 
 __all__ = ["admin"]  # the module fixture that appoints moderators
@@ -175,3 +176,91 @@ def test_a_developer_creates_uploads_submits_and_releases_after_review(
     )
     expect(second.get_by_test_id("version-submit")).to_have_text("Submit Again")
     expect(version_row(d, "1.0.0").get_by_test_id("version-status")).to_have_text("Released")
+
+
+def upload_api(server: Server, user: dict[str, Any], appid: str, version: str) -> int:
+    """Upload a good bundle as `user` outside the browser; the new version's id."""
+    url = f"{server.base_url}/miniapps/console/apps/{appid}/versions?version={version}"
+    assert url.startswith("http://127.0.0.1:")
+    req = urllib.request.Request(  # noqa: S310 (the test server)
+        url,
+        data=bundle({"pages/index.html": INDEX + version.encode()}),
+        headers={
+            "Authorization": f"Bearer {token(server, user)}",
+            "Content-Type": "application/zip",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=30) as res:  # noqa: S310
+        return int(json.loads(res.read())["id"])
+
+
+def release_api(
+    server: Server, dev: dict[str, Any], mod: dict[str, Any], appid: str, v: str
+) -> None:
+    vid = upload_api(server, dev, appid, v)
+    base = f"/miniapps/console/apps/{appid}/versions/{vid}"
+    api(server, dev, "POST", f"{base}/submit", {})
+    api(server, mod, "POST", f"/miniapps/review/{vid}/approve", {})
+    api(server, dev, "POST", f"{base}/release", {})
+
+
+def test_testers_rollback_secret_reset_and_figures(
+    new_context: NewContext, server: Server, admin: dict[str, Any]
+) -> None:
+    dev = server.create_user(display_name="Clerk Liu")
+    mod = make_moderator(server, admin, "Moderator Bai")
+    tester = server.create_user(display_name="Tester Gao")
+    api(server, dev, "POST", "/miniapps/developer", {"name": "City Utilities Co"})
+    app = api(server, dev, "POST", "/miniapps/console/apps", {"name": "City Utilities"})
+    appid, old_secret = app["appid"], app["secret"]
+    release_api(server, dev, mod, appid, "1.0.0")
+    release_api(server, dev, mod, appid, "1.1.0")
+    api(server, tester, "POST", f"/miniapps/apps/{appid}/launch", {})  # opens the app
+
+    d = new_context().new_page()
+    sign_in_api(d.context, dev["handle"])
+    d.goto(f"/#/developer/apps/{appid}")
+    expect(d.get_by_test_id("app-released")).to_have_text("Released: v1.1.0")
+    expect(d.get_by_test_id("secret-card")).to_have_count(0)  # never shown again
+    expect(d.get_by_test_id("stat-users")).to_have_text("1")
+    expect(d.get_by_test_id("stat-orders")).to_have_text("0")
+
+    # Testers by Hutong ID; an unknown one is named as such; removing takes them off.
+    form = d.get_by_test_id("tester-form")
+    form.get_by_test_id("input-who").fill("nobody_" + tester["handle"][:10])
+    form.get_by_test_id("tester-add").click()
+    expect(form.get_by_test_id("error-who")).to_have_text("No one has that Hutong ID")
+    form.get_by_test_id("input-who").fill(tester["handle"])
+    form.get_by_test_id("tester-add").click()
+    row = d.get_by_test_id(f"tester-{tester['id']}")
+    expect(row).to_contain_text("Tester Gao")
+    assert api(server, dev, "GET", f"/miniapps/console/apps/{appid}", None)["testers"] == [
+        tester["id"]
+    ]
+    row.get_by_test_id("tester-remove").click()
+    expect(row).to_have_count(0)
+
+    # Roll back: 1.1.0 is taken back and 1.0.0 is live again.
+    newest = version_row(d, "1.1.0")
+    expect(newest.get_by_test_id("version-status")).to_have_text("Released")
+    expect(version_row(d, "1.0.0").get_by_test_id("version-status")).to_have_text("Superseded")
+    newest.get_by_test_id("version-rollback").click()
+    d.get_by_test_id("confirm-ok").click()
+    expect(newest.get_by_test_id("version-status")).to_have_text("Rolled back")
+    expect(version_row(d, "1.0.0").get_by_test_id("version-status")).to_have_text("Released")
+    expect(d.get_by_test_id("app-released")).to_have_text("Released: v1.0.0")
+    assert api(server, tester, "GET", f"/miniapps/apps/{appid}", None)["released_version"] == (
+        "1.0.0"
+    )
+
+    # Resetting the secret shows the new one once; the old one stops working at once.
+    d.get_by_test_id("secret-reset").click()
+    d.get_by_test_id("confirm-ok").click()
+    expect(d.get_by_test_id("secret-card")).to_be_visible()
+    new_secret = d.get_by_test_id("app-secret").inner_text()
+    assert new_secret != old_secret
+    assert backend_status(server, appid, new_secret) == 404
+    assert backend_status(server, appid, old_secret) == 401
+    d.get_by_test_id("secret-done").click()
+    expect(d.get_by_test_id("secret-card")).to_have_count(0)
