@@ -16,6 +16,7 @@ calls these operations with the user's own credentials.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -200,9 +201,14 @@ class MiniAppHost:
     # -- QR codes ------------------------------------------------------------------------
 
     async def qr_code(self, appid: str, path: str) -> AppQrOut:
-        """A lasting code that opens the released app at `path` (a page of the app)."""
+        """A lasting code that opens the released app at `path` (a page of the app; its first
+        page when empty)."""
         _, version = await self._released(appid)
-        _check_path(path, list(version.manifest["pages"]))
+        pages = list(version.manifest["pages"])
+        path = path or pages[0]
+        if not re.fullmatch(PAGE_PATH, path):
+            raise InvalidInput("That is not a page of this app.", fields={"path": "format"})
+        _check_path(path, pages)
         token = self.svc.signer.sign("app", f"{appid}|{path}")
         return AppQrOut(token=token, url=f"{self.public_url}/qr/{token}", path=path)
 

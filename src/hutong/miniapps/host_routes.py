@@ -18,7 +18,6 @@ from starlette.requests import HTTPConnection
 
 from hutong.core.auth import Principal, require_principal
 from hutong.miniapps.host import (
-    PAGE_PATH,
     AppQrOut,
     GrantOut,
     MiniAppHost,
@@ -71,6 +70,6 @@ async def qr(
     appid: AppId,
     _: CurrentUser,
     host: Host,
-    path: Annotated[str, Query(pattern=PAGE_PATH)],
+    path: Annotated[str, Query(max_length=520)] = "",
 ) -> AppQrOut:
     return await host.qr_code(appid, path)

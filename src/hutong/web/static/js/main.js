@@ -34,6 +34,7 @@ import "./views/wallet/routes.js";
 import "./views/feed/routes.js";
 import "./views/admin/routes.js";
 import "./views/developer/routes.js";
+import "./views/miniapps/routes.js";
 
 route("/login", loginView, { guest: true });
 route("/register", registerView, { guest: true });

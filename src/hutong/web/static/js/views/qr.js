@@ -93,6 +93,7 @@ const KINDS = {
   u: { title: "Profile", render: scanned },
   g: { title: "Group chat", render: scanned },
   inv: { title: "Invitation", render: scanned },
+  app: { title: "Mini Program", render: scanned },
   pay: { title: "Pay", render: (ctx, info) => payPanel(ctx, ctx.params.token, info) },
 };
 

@@ -111,16 +111,27 @@ function content(m) {
         h("span", { class: "card-foot" }, "Contact Card"),
       );
     }
-    case "red_envelope":
-    case "transfer":
     case "miniapp_card": {
-      const label = { red_envelope: "Red Packet", transfer: "Transfer", miniapp_card: "Mini Program" }[m.kind];
+      // Opens the app at the shared page (views/miniapps/runner.js).
+      const href = b.appid ? `#/miniapps/open/${encodeURIComponent(b.appid)}?path=${encodeURIComponent(b.path || "")}` : null;
+      return h(
+        "a",
+        { class: "bubble bubble--appcard", href, testid: "msg-miniapp_card", dataset: { appid: b.appid || "" } },
+        h("span", { class: "appcard-app" }, icon("miniapps", { size: 14 }), h("span", {}, b.app_name || "Mini Program")),
+        h("span", { class: "appcard-title", testid: "appcard-title" }, b.title || ""),
+        h("span", { class: "appcard-cover", "aria-hidden": "true" }, Array.from(b.app_name || "?")[0]),
+        h("span", { class: "appcard-foot" }, icon("miniapps", { size: 12 }), "Mini Program"),
+      );
+    }
+    case "red_envelope":
+    case "transfer": {
+      const label = { red_envelope: "Red Packet", transfer: "Transfer" }[m.kind];
       // A red envelope opens its sheet (views/chats/redpacket.js, loaded on first tap).
       const onclick = m.kind === "red_envelope" ? () => import("./redpacket.js").then((rp) => rp.openEnvelope(m)) : null;
       return h(
         "div",
         { class: ["bubble", "bubble--special", `bubble--${m.kind}`], testid: `msg-${m.kind}`, onclick, role: onclick ? "button" : null },
-        h("span", { class: "special-main" }, icon(m.kind === "red_envelope" ? "redpacket" : m.kind === "transfer" ? "share" : "miniapps", { size: 28 }), h("span", {}, m.kind === "transfer" ? transferText(b) : b.greeting || b.title || b.text || label)),
+        h("span", { class: "special-main" }, icon(m.kind === "red_envelope" ? "redpacket" : "share", { size: 28 }), h("span", {}, m.kind === "transfer" ? transferText(b) : b.greeting || b.title || b.text || label)),
         h("span", { class: "special-foot" }, label),
       );
     }

@@ -50,6 +50,8 @@ export function summary(m) {
       return `[Location] ${b.place || ""}`.trim();
     case "card":
       return `[Contact Card] ${b.user?.display_name || ""}`.trim();
+    case "miniapp_card":
+      return `[Mini Program] ${b.title || b.app_name || ""}`.trim();
     default:
       return KIND_LABELS[m.kind] || `[${m.kind}]`;
   }

@@ -8,6 +8,7 @@ import * as contacts from "../../data/contacts.js";
 import { navigate } from "../../router.js";
 import { avatar, verifiedBadge } from "../../ui/avatar.js";
 import { toast } from "../../ui/feedback.js";
+import { appIcon, openHash } from "../miniapps/common.js";
 import { personPath, startChat } from "./person.js";
 
 /** The token inside a scanned text ("https://host/qr/<token>"), or null. */
@@ -118,6 +119,18 @@ function inviteResult(token, r) {
   );
 }
 
+function appResult(r) {
+  const app = r.app || {};
+  return card(
+    "scan-app",
+    { appid: app.appid || "" },
+    appIcon(app, { size: "xl" }),
+    h("p", { class: "scan-title", testid: "scan-app-name" }, app.name || "Mini program"),
+    h("p", { class: "scan-text" }, app.description || ""),
+    h("div", { class: "scan-actions" }, h("a", { class: "btn btn--primary btn--block", href: "#" + openHash(app.appid, { path: r.path || "" }), testid: "scan-app-open" }, "Open")),
+  );
+}
+
 function textResult(text) {
   const url = /^https?:\/\//i.test(text) ? text : null;
   return card(
@@ -138,6 +151,7 @@ export function qrResult({ kind, token, result, text }) {
   if (kind === "u") return personResult(token, result);
   if (kind === "g") return groupResult(token, result);
   if (kind === "inv") return inviteResult(token, result);
+  if (kind === "app") return appResult(result);
   if (kind === "text") return textResult(text);
   return null;
 }

@@ -57,6 +57,7 @@ export function meView(ctx) {
         cell({ icon: "devices", tone: "blue", title: "Devices", note: "Where you're logged in", href: "#/me/devices", testid: "me-devices" }),
         cell({ icon: "lock", tone: "orange", title: "Change password", href: "#/me/password", testid: "me-password" }),
         cell({ icon: "shield", tone: "green", title: "Privacy", note: "Who can find and add you", href: "#/me/privacy", testid: "me-privacy" }),
+        cell({ icon: "miniapps", tone: "purple", title: "Mini Programs", note: "Apps allowed to read your profile", href: "#/me/miniapps", testid: "me-miniapps" }),
         cell({ icon: "alert", tone: "orange", title: "Notices", note: "Moderation decisions and appeals", href: "#/notices", testid: "me-notices" }),
       ),
       h("div", { class: "cells" }, h("button", { type: "button", class: "cell cell--danger", testid: "logout", onclick: logOut }, h("span", { class: "cell-title" }, "Log Out"))),
