@@ -95,6 +95,11 @@ def test_a_developer_creates_uploads_submits_and_releases_after_review(
     form.get_by_test_id("input-name").fill("Dumpling House")
     form.get_by_test_id("input-description").fill("Hand-made dumplings, delivered")
     form.get_by_test_id("input-category").select_option("food")
+    # A URL is not a domain: the field says which entry and why.
+    form.get_by_test_id("input-domains").fill("api.dumplings.example, https://pay.example/x")
+    form.get_by_test_id("app-create").click()
+    expect(form.get_by_test_id("error-domains")).to_contain_text("“https://pay.example/x”")
+    expect(form.get_by_test_id("error-domains")).to_contain_text("no scheme, no path")
     form.get_by_test_id("input-domains").fill("api.dumplings.example, 127.0.0.1")
     form.get_by_test_id("app-create").click()
     expect(d.get_by_test_id("screen-developer-app")).to_be_visible()

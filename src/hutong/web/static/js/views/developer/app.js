@@ -13,7 +13,7 @@ import { confirmSheet, toast } from "../../ui/feedback.js";
 import { banner, makeForm } from "../../ui/form.js";
 import { emptyState, screen, spinner } from "../../ui/layout.js";
 import { copyText } from "../../util.js";
-import { categoryLabel, categorySelect, controlRow, parseDomains, previewHref, statusBadge, takeSecret, uploadProblem } from "./common.js";
+import { categoryLabel, categorySelect, controlRow, domainProblem, parseDomains, previewHref, statusBadge, takeSecret, uploadProblem } from "./common.js";
 
 async function copy(text, el) {
   if (await copyText(text)) return toast("Copied", { kind: "success" });
@@ -306,8 +306,15 @@ export function appView(ctx) {
       ],
       submitLabel: "Save",
       submitTestid: "settings-save",
-      onSubmit: async (v) => {
-        paintApp(await api.patch(base, { description: v.description.trim(), category: category.value, domains: parseDomains(v.domains) }));
+      onSubmit: async (v, { fields }) => {
+        const domains = parseDomains(v.domains);
+        try {
+          paintApp(await api.patch(base, { description: v.description.trim(), category: category.value, domains }));
+        } catch (err) {
+          const problem = domainProblem(err, domains);
+          if (!problem) throw err;
+          return fields.domains.setError(problem);
+        }
         toast("Saved", { kind: "success" });
       },
     });

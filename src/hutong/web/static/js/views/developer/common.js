@@ -99,3 +99,12 @@ export function takeSecret(appid) {
 }
 
 export const previewHref = (appid, versionId) => `#/miniapps/open/${encodeURIComponent(appid)}?version_id=${versionId}`;
+
+/** The message for the domains field when the server refused one of `list` ("domains.2"). */
+export function domainProblem(err, list) {
+  for (const [name, message] of Object.entries(err?.fields || {})) {
+    const m = name.match(/^domains(?:\.(\d+))?$/);
+    if (m) return m[1] !== undefined && list[Number(m[1])] !== undefined ? `“${list[Number(m[1])]}”: ${message}` : message;
+  }
+  return null;
+}

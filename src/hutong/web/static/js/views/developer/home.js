@@ -9,7 +9,7 @@ import { cell, group, groupTitle } from "../../ui/cells.js";
 import { toast } from "../../ui/feedback.js";
 import { makeForm } from "../../ui/form.js";
 import { emptyState, screen, spinner } from "../../ui/layout.js";
-import { categoryLabel, categorySelect, controlRow, keepSecret, parseDomains } from "./common.js";
+import { categoryLabel, categorySelect, controlRow, domainProblem, keepSecret, parseDomains } from "./common.js";
 
 function registerForm(onDone) {
   return makeForm({
@@ -36,13 +36,16 @@ function newAppForm() {
     ],
     submitLabel: "Create Mini-program",
     submitTestid: "app-create",
-    onSubmit: async (v) => {
-      const app = await api.post("/miniapps/console/apps", {
-        name: v.name.trim(),
-        description: v.description.trim(),
-        category: category.value,
-        domains: parseDomains(v.domains),
-      });
+    onSubmit: async (v, { fields }) => {
+      const domains = parseDomains(v.domains);
+      let app;
+      try {
+        app = await api.post("/miniapps/console/apps", { name: v.name.trim(), description: v.description.trim(), category: category.value, domains });
+      } catch (err) {
+        const problem = domainProblem(err, domains);
+        if (!problem) throw err;
+        return fields.domains.setError(problem);
+      }
       keepSecret(app.appid, app.secret);
       navigate(`/developer/apps/${app.appid}`);
     },
