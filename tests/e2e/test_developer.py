@@ -125,6 +125,12 @@ def test_a_developer_creates_uploads_submits_and_releases_after_review(
     expect(problem).to_be_visible()
     expect(problem).to_have_attribute("data-reason", "bad-path")
     expect(problem).to_contain_text('leaves the bundle ("../")')
+    # So is one that expands a thousandfold (3 MB of zeros in a few kilobytes).
+    bomb = bundle({"pages/index.html": INDEX, "pages/app.js": bytes(3 * 1024 * 1024)})
+    assert len(bomb) < 10_000
+    upload(d, "bomb.zip", bomb, "1.0.0")
+    expect(problem).to_have_attribute("data-reason", "zip-bomb")
+    expect(problem).to_contain_text("a zip bomb")
     expect(d.get_by_test_id("versions-empty")).to_be_visible()
 
     # A good one becomes v1.0.0 in "develop", with a preview link, and is submitted.
