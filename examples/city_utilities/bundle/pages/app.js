@@ -22,6 +22,16 @@
     toastTimer = setTimeout(() => (t.hidden = true), 2500);
   }
 
+  // The same check digit the backend checks (Luhn): a typo is caught before asking it.
+  function luhnOk(number) {
+    let total = 0;
+    [...number].reverse().forEach((ch, i) => {
+      const d = Number(ch) * (i % 2 ? 2 : 1);
+      total += d > 9 ? d - 9 : d;
+    });
+    return total % 10 === 0;
+  }
+
   function show(view) {
     for (const id of ["lookup-view", "bill-view", "receipt-view"]) $(id).hidden = id !== view;
   }
@@ -69,8 +79,15 @@
     const account = $("account").value.replace(/\s+/g, "");
     const error = $("account-error");
     error.hidden = true;
-    if (!/^\d{10}$/.test(account)) {
-      error.textContent = "An account number has 10 digits.";
+    const problem = !/^\d{10}$/.test(account)
+      ? "An account number has 10 digits."
+      : !"123".includes(account[0])
+        ? "No such service: the number starts with 1, 2 or 3."
+        : !luhnOk(account)
+          ? "That account number is mistyped (check digit)."
+          : "";
+    if (problem) {
+      error.textContent = problem;
       error.hidden = false;
       return;
     }

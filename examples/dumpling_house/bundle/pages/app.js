@@ -227,7 +227,6 @@
         path: "pages/index.html",
         image_url: "images/logo.svg",
       });
-      toast("Shared");
     } catch (err) {
       if (err.code !== "cancelled") toast("Could not share: " + err.message);
     }
