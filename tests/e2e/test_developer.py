@@ -143,6 +143,12 @@ def test_a_developer_creates_uploads_submits_and_releases_after_review(
     expect(row.get_by_test_id("version-preview")).to_have_attribute(
         "href", f"#/miniapps/open/{appid}?version_id={vid}"
     )
+    # Preview opens the develop version in the host's runner (the developer only).
+    row.get_by_test_id("version-preview").click()
+    expect(d.get_by_test_id("screen-miniapp")).to_be_visible()
+    expect(d.frame_locator('[data-testid="miniapp-frame"]').locator("p")).to_have_text("Menu")
+    d.go_back()
+    expect(d.get_by_test_id("screen-developer-app")).to_be_visible()
     row.get_by_test_id("version-submit").click()
     expect(row.get_by_test_id("version-status")).to_have_text("In review")
     expect(row.get_by_test_id("version-release")).to_have_count(0)
