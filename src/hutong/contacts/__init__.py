@@ -7,6 +7,9 @@ Other domains use `ContactsService` (built once in `app.py`, `container.contacts
   red envelopes, mentions) calls it; pass your write transaction's session to check inside it.
 * `is_blocked_either_way(a, b)`, `are_friends(a, b)`, `friend_ids(user)`,
   `blocked_either_way_ids(user)` — for "friends only" visibility and filtering feeds.
+* `pair_problems_sqlite(cursor, pairs)` — `ContactsService.pair_problems` (blocks and
+  friendship for many pairs at once) on a plain `sqlite3` cursor, for a writer that runs its
+  whole SQLite transaction in one blocking call.
 * `requests.send(..., source="group" | "card")` — friend requests from features that vouch for
   the relation themselves; `qr.issue_group(group_id, issued_by, base_url)`,
   `qr.revoke_group(group_id)` and `qr.set_group_describer(fn)` for group-chat QR codes.
@@ -21,7 +24,7 @@ from hutong.contacts.errors import (
     SelfRequest,
 )
 from hutong.contacts.index import index_letter
-from hutong.contacts.relations import NotFriend
+from hutong.contacts.relations import NotFriend, pair_problems_sqlite
 from hutong.contacts.schemas import FriendOut, PersonOut, PrivacyOut, Relationship, RequestOut
 from hutong.contacts.service import ContactsPolicy, ContactsService
 
@@ -41,4 +44,5 @@ __all__ = [
     "RequestOut",
     "SelfRequest",
     "index_letter",
+    "pair_problems_sqlite",
 ]

@@ -8,6 +8,8 @@ the functions here, so the rule lives in one place.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 from collections.abc import Sequence
 
 from sqlalchemy import and_, or_, select
@@ -69,6 +71,43 @@ async def pair_problems(
             )
         )
     }
+    return _problems(wanted, blocks, friends)
+
+
+# The same two questions in plain `sqlite3`, for a writer that runs its whole SQLite transaction
+# in one blocking call (chat's group commit). The id lists travel as one JSON parameter each, so
+# the statements are fixed and stay in the connection's statement cache.
+_SQLITE_BLOCKS = (
+    "SELECT user_id, blocked_id FROM contact_blocks "
+    "WHERE user_id IN (SELECT value FROM json_each(?1)) "
+    "AND blocked_id IN (SELECT value FROM json_each(?1))"
+)
+_SQLITE_FRIENDS = (
+    "SELECT user_id, friend_id FROM friendships "
+    "WHERE user_id IN (SELECT value FROM json_each(?1)) "
+    "AND friend_id IN (SELECT value FROM json_each(?2))"
+)
+
+
+def pair_problems_sqlite(
+    cur: sqlite3.Cursor, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], Exception]:
+    """`pair_problems` on a plain `sqlite3` cursor inside the caller's transaction (SQLite
+    only): the same answers, in the same two queries."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    users = json.dumps(sorted({u for pair in wanted for u in pair}))
+    blocks = {(int(a), int(b)) for a, b in cur.execute(_SQLITE_BLOCKS, (users,))}
+    actors = json.dumps(sorted({a for a, _ in wanted}))
+    others = json.dumps(sorted({b for _, b in wanted}))
+    friends = {(int(a), int(b)) for a, b in cur.execute(_SQLITE_FRIENDS, (actors, others))}
+    return _problems(wanted, blocks, friends)
+
+
+def _problems(
+    wanted: list[tuple[int, int]], blocks: set[tuple[int, int]], friends: set[tuple[int, int]]
+) -> dict[tuple[int, int], Exception]:
     out: dict[tuple[int, int], Exception] = {}
     for actor, other in wanted:
         if (actor, other) in blocks:

@@ -10,6 +10,9 @@ gap in sequence numbers and reads the log.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -18,7 +21,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hutong.core.clock import Clock
-from hutong.core.db import Database, UnitOfWork
+from hutong.core.db import AfterCommit, Database, UnitOfWork
 from hutong.core.observability import Metrics
 from hutong.core.pubsub import PubSub
 from hutong.realtime.models import SyncEvent, UserSequence
@@ -28,6 +31,54 @@ Expander = Callable[[int, list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]
 
 # Core inserts (no ORM bulk machinery for hundreds of rows at a time).
 SYNC_EVENTS = cast(Table, SyncEvent.__table__)
+# (user_id, seq, kind, stored payload, pushed payload)
+_Appended = tuple[int, int, str, dict[str, Any], dict[str, Any]]
+_SQLITE_NEXT_SEQS = (
+    "INSERT INTO user_sequences (user_id, last_seq) "
+    "SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true "
+    "ON CONFLICT (user_id) DO UPDATE SET last_seq = user_sequences.last_seq + excluded.last_seq "
+    "RETURNING user_id, last_seq"
+)
+_SQLITE_APPEND = (
+    "INSERT INTO sync_events (user_id, seq, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def _wanted(
+    events: list[tuple[list[int], str, dict[str, Any]]],
+    live: list[dict[str, Any] | None] | None,
+) -> tuple[list[tuple[int, str, dict[str, Any], dict[str, Any]]], dict[int, int]]:
+    """Each event once per distinct user, in order, with what to push; events per user."""
+    pushes = live if live is not None else [None] * len(events)
+    if len(pushes) != len(events):
+        raise ValueError("live must be parallel to events")
+    wanted = [
+        (uid, kind, payload, push if push is not None else payload)
+        for (ids, kind, payload), push in zip(events, pushes, strict=True)
+        for uid in sorted(set(ids))
+    ]
+    counts: dict[int, int] = {}
+    for uid, *_ in wanted:
+        counts[uid] = counts.get(uid, 0) + 1
+    return wanted, counts
+
+
+def _numbered(
+    wanted: list[tuple[int, str, dict[str, Any], dict[str, Any]]],
+    counts: dict[int, int],
+    last: dict[int, int],
+) -> list[_Appended]:
+    """Consecutive sequence numbers per user, in the order given, ending at `last`."""
+    next_seq = {uid: last[uid] - n + 1 for uid, n in counts.items()}
+    appended: list[_Appended] = []
+    for uid, kind, payload, push in wanted:
+        appended.append((uid, next_seq[uid], kind, payload, push))
+        next_seq[uid] += 1
+    return appended
+
+
+async def _nothing() -> None:
+    return None
 
 
 def user_topic(user_id: int) -> str:
@@ -147,19 +198,9 @@ class SyncLog:
         many there are (an outbox relay delivering a backlog, a batch of chat messages). A user
         named by several events gets consecutive sequence numbers in the order given. `live`,
         parallel to `events`, is what to push instead of the stored payload (as in `emit`)."""
-        pushes = live if live is not None else [None] * len(events)
-        if len(pushes) != len(events):
-            raise ValueError("live must be parallel to events")
-        wanted = [
-            (uid, kind, payload, push if push is not None else payload)
-            for (ids, kind, payload), push in zip(events, pushes, strict=True)
-            for uid in sorted(set(ids))
-        ]
+        wanted, counts = _wanted(events, live)
         if not wanted:
             return
-        counts: dict[int, int] = {}
-        for uid, *_ in wanted:
-            counts[uid] = counts.get(uid, 0) + 1
         stmt = self._upsert(UserSequence).values(
             [{"user_id": uid, "last_seq": n} for uid, n in sorted(counts.items())]
         )
@@ -168,12 +209,8 @@ class SyncLog:
             set_={"last_seq": UserSequence.last_seq + stmt.excluded.last_seq},
         ).returning(UserSequence.user_id, UserSequence.last_seq)
         last = {int(r[0]): int(r[1]) for r in (await uow.session.execute(stmt)).all()}
-        next_seq = {uid: last[uid] - n + 1 for uid, n in counts.items()}
         now = self.clock.now()
-        appended: list[tuple[int, int, str, dict[str, Any], dict[str, Any]]] = []
-        for uid, kind, payload, push in wanted:
-            appended.append((uid, next_seq[uid], kind, payload, push))
-            next_seq[uid] += 1
+        appended = _numbered(wanted, counts, last)
         await uow.session.execute(
             insert(SYNC_EVENTS),
             [
@@ -181,15 +218,50 @@ class SyncLog:
                 for u, q, k, p, _ in appended
             ],
         )
-        at = now.isoformat()
+        uow.after_commit(self._publisher(appended, now.isoformat()))
 
+    def emit_many_sqlite(
+        self,
+        cur: sqlite3.Cursor,
+        events: list[tuple[list[int], str, dict[str, Any]]],
+        *,
+        live: list[dict[str, Any] | None] | None = None,
+    ) -> AfterCommit:
+        """`emit_many` in plain `sqlite3` statements on `cur`, inside the caller's transaction,
+        for a writer that runs its whole SQLite transaction in one blocking call on a thread
+        (chat's group commit). The same rows and sequence numbers, in two statements. Nothing
+        is published here: the caller awaits the returned function once it has committed."""
+        wanted, counts = _wanted(events, live)
+        if not wanted:
+            return _nothing
+        # Fixed statements (the rows travel as one JSON parameter), so sqlite3's statement
+        # cache keeps them prepared; `json.dumps` is what SQLAlchemy's JSON type stores.
+        last = {
+            int(u): int(q)
+            for u, q in cur.execute(_SQLITE_NEXT_SEQS, (json.dumps(sorted(counts.items())),))
+        }
+        now = self.clock.now()
+        appended = _numbered(wanted, counts, last)
+        stamp = now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        # An event to many users is one payload object: encode it once.
+        texts: dict[int, str] = {}
+        rows = []
+        for u, q, k, p, _ in appended:
+            text = texts.get(id(p))
+            if text is None:
+                text = texts[id(p)] = json.dumps(p)
+            rows.append((u, q, k, text, stamp))
+        cur.executemany(_SQLITE_APPEND, rows)
+        return self._publisher(appended, now.isoformat())
+
+    def _publisher(self, appended: list[_Appended], at: str) -> AfterCommit:
         async def publish() -> None:
             self.metrics.events.inc(len(appended))
             await self.pubsub.publish_many(
                 [(user_topic(u), Event(q, k, push, at).wire()) for u, q, k, _, push in appended]
             )
 
-        uow.after_commit(publish)
+        return publish
 
     async def since(self, user_id: int, since: int, limit: int) -> SyncPage:
         async with self.db.read() as session:
