@@ -14,6 +14,7 @@ import secrets
 import stat
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,47 +57,57 @@ async def installed(container: Container, settings: Settings, ports: dict[str, i
     return read_examples(settings.data_dir)
 
 
+@dataclass
+class Backends:
+    """The examples' backends as separate processes, started as `hutong serve` starts them."""
+
+    commands: dict[str, tuple[list[str], dict[str, str]]]
+    logs: Path
+    procs: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
+
+    def url(self, key: str) -> str:
+        return self.commands[key][1]["PUBLIC_URL"]
+
+    async def start(self, key: str) -> None:
+        cmd, env = self.commands[key]
+        log = self.logs / f"{key}.log"
+        with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+            self.procs[key] = await asyncio.create_subprocess_exec(
+                *cmd, env={**env, **KITCHEN}, stdout=out, stderr=out
+            )
+        deadline = time.monotonic() + 20
+        async with httpx.AsyncClient(timeout=2) as client:
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    await client.post(self.url(key) + "/notify", content=b"{}")  # it listens
+                    return
+                assert self.procs[key].returncode is None, f"the backend exited; see {log}"
+                assert time.monotonic() < deadline, f"the backend did not start; see {log}"
+                await asyncio.sleep(0.1)
+
+    async def stop(self, key: str) -> None:
+        proc = self.procs.pop(key)
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        await asyncio.wait_for(proc.wait(), 10)
+
+
+KITCHEN = {"COOK_AFTER_S": "1.0", "READY_AFTER_S": "2.0"}
+
+
 @pytest.fixture
 async def backends(
     installed: Installed, settings: Settings, server: str, tmp_path: Path
-) -> AsyncIterator[dict[str, str]]:
-    """Each example's backend started as `hutong serve` would start it; their base URLs."""
-    procs: list[asyncio.subprocess.Process] = []
-    urls: dict[str, str] = {}
-    speedy = {"COOK_AFTER_S": "1.0", "READY_AFTER_S": "2.0"}
+) -> AsyncIterator[Backends]:
+    processes = example_processes(settings.model_copy(update={"public_url": server}))
+    running = Backends({e.key: p for e, p in zip(EXAMPLES, processes, strict=True)}, tmp_path)
     try:
-        for (cmd, env), example in zip(
-            example_processes(settings.model_copy(update={"public_url": server})),
-            EXAMPLES,
-            strict=True,
-        ):
-            log = (tmp_path / f"{example.key}.log").open("wb")
-            procs.append(
-                await asyncio.create_subprocess_exec(
-                    *cmd, env={**env, **speedy}, stdout=log, stderr=log
-                )
-            )
-            urls[example.key] = env["PUBLIC_URL"]
-        async with httpx.AsyncClient(timeout=2) as client:
-            for key, url in urls.items():
-                await _wait_up(client, f"{url}/notify", tmp_path / f"{key}.log")
-        yield urls
+        for example in EXAMPLES:
+            await running.start(example.key)
+        yield running
     finally:
-        for p in procs:
-            with contextlib.suppress(ProcessLookupError):
-                p.terminate()
-        for p in procs:
-            await asyncio.wait_for(p.wait(), 10)
-
-
-async def _wait_up(client: httpx.AsyncClient, url: str, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        with contextlib.suppress(httpx.HTTPError):
-            await client.post(url, content=b"{}")  # any answer means it listens
-            return
-        assert time.monotonic() < deadline, f"the backend did not start; see {log}"
-        await asyncio.sleep(0.1)
+        for key in list(running.procs):
+            await running.stop(key)
 
 
 async def page_login(api: Api, page: httpx.AsyncClient, appid: str, user: User) -> dict[str, str]:
@@ -141,12 +152,12 @@ async def pay(api: Api, user: User, prepay_id: str) -> None:
 
 
 async def test_dumpling_house_order_is_paid_by_the_webhook_then_cooked(
-    api: Api, installed: Installed, backends: dict[str, str]
+    api: Api, installed: Installed, backends: Backends
 ) -> None:
     shop = installed["dumpling_house"]
     user = await wallet_user(api, balance=50_000)
     stranger = await wallet_user(api)
-    async with httpx.AsyncClient(base_url=backends["dumpling_house"], timeout=10) as page:
+    async with httpx.AsyncClient(base_url=backends.url("dumpling_house"), timeout=10) as page:
         # The sandboxed page has an opaque origin: CORS allows it, without credentials.
         r = await page.options(
             "/api/orders",
@@ -219,11 +230,11 @@ async def test_dumpling_house_order_is_paid_by_the_webhook_then_cooked(
 
 
 async def test_city_utilities_bill_payment_and_receipt(
-    api: Api, installed: Installed, backends: dict[str, str]
+    api: Api, installed: Installed, backends: Backends
 ) -> None:
     utility = installed["city_utilities"]
     user = await wallet_user(api, balance=100_000)
-    async with httpx.AsyncClient(base_url=backends["city_utilities"], timeout=10) as page:
+    async with httpx.AsyncClient(base_url=backends.url("city_utilities"), timeout=10) as page:
         me = await page_login(api, page, utility["appid"], user)
         assert (await page.get("/api/bills/1002081303")).status_code == 401
         for bad in (
@@ -283,29 +294,34 @@ def _signed(secret: str, body: bytes, *, ts: int | None = None, nonce: str = "")
     }
 
 
+def payment_event(appid: str, order: dict[str, Any], **changes: Any) -> bytes:
+    """A "payment.succeeded" body for a Dumpling House order, as Hutong would send it."""
+    body = {
+        "event": "payment.succeeded",
+        "appid": appid,
+        "out_trade_no": order["out_trade_no"],
+        "openid": "whoever",
+        "amount": order["total"],
+        "payment_id": 99,
+        "paid_at": "2026-11-26T12:00:00+00:00",
+        **changes,
+    }
+    return json.dumps(body).encode()
+
+
 async def test_forged_stale_and_replayed_webhooks_are_refused(
-    api: Api, installed: Installed, backends: dict[str, str]
+    api: Api, installed: Installed, backends: Backends
 ) -> None:
     shop = installed["dumpling_house"]
     user = await wallet_user(api)
-    async with httpx.AsyncClient(base_url=backends["dumpling_house"], timeout=10) as page:
+    async with httpx.AsyncClient(base_url=backends.url("dumpling_house"), timeout=10) as page:
         me = await page_login(api, page, shop["appid"], user)
         r = await page.post("/api/orders", headers=me, json={"items": [{"id": "xlb", "qty": 1}]})
         order = r.json()
         path = f"/api/orders/{order['id']}"
 
         def event(**changes: Any) -> bytes:
-            body = {
-                "event": "payment.succeeded",
-                "appid": shop["appid"],
-                "out_trade_no": order["out_trade_no"],
-                "openid": "whoever",
-                "amount": order["total"],
-                "payment_id": 99,
-                "paid_at": "2026-11-26T12:00:00+00:00",
-                **changes,
-            }
-            return json.dumps(body).encode()
+            return payment_event(shop["appid"], order, **changes)
 
         async def status() -> str:
             return str((await page.get(path, headers=me)).json()["status"])
@@ -342,6 +358,33 @@ async def test_forged_stale_and_replayed_webhooks_are_refused(
         assert (await page.get(path, headers=me)).json()["confirmed_by"] == "webhook"
 
 
+async def test_a_restarted_backend_keeps_orders_sessions_and_seen_nonces(
+    api: Api, installed: Installed, backends: Backends
+) -> None:
+    shop = installed["dumpling_house"]
+    user = await wallet_user(api, balance=10_000)
+    url = backends.url("dumpling_house")
+    async with httpx.AsyncClient(base_url=url, timeout=10) as page:
+        me = await page_login(api, page, shop["appid"], user)
+        r = await page.post("/api/orders", headers=me, json={"items": [{"id": "tea", "qty": 2}]})
+        order = r.json()
+        await pay(api, user, order["prepay_id"])
+        path = f"/api/orders/{order['id']}"
+        await poll(page, path, me, lambda o: o["status"] != "created")
+        body = payment_event(shop["appid"], order)
+        headers = _signed(shop["secret"], body)
+        assert (await page.post("/notify", content=body, headers=headers)).status_code == 200
+
+    await backends.stop("dumpling_house")
+    await backends.start("dumpling_house")
+    async with httpx.AsyncClient(base_url=url, timeout=10) as page:
+        again = (await page.get(path, headers=me)).json()  # the same sign-in still works
+        assert again["status"] in {"paid", "cooking", "ready"}
+        assert again["confirmed_by"] == "webhook"
+        replay = await page.post("/notify", content=body, headers=headers)
+        assert (replay.status_code, replay.json()["error"]) == (401, "replayed")
+
+
 async def test_install_examples_is_idempotent(
     container: Container,
     settings: Settings,
@@ -349,6 +392,7 @@ async def test_install_examples_is_idempotent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     svc = container.miniapps
+    assert example_processes(settings) == []
     await install_examples(container, settings)
     first = read_examples(settings.data_dir)
     path = settings.data_dir / "examples.json"

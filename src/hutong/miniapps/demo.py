@@ -260,13 +260,16 @@ async def _release(
 
 def example_processes(settings: Where) -> list[tuple[list[str], dict[str, str]]]:
     """For each installed example, the command line and the environment (this process's,
-    plus the backend's settings) that start its backend."""
+    plus the backend's settings) that start its backend; none before `install_examples`."""
     found = read_examples(settings.data_dir)
     out = []
     for example in EXAMPLES:
         entry = found.get(example.key)
         if not entry:
             continue
+        backend = Path(entry["dir"]) / "backend.py"
+        if not backend.is_file():
+            continue  # its code is no longer where it was installed from
         port = int(entry["port"])
         env = {
             **os.environ,
@@ -277,5 +280,5 @@ def example_processes(settings: Where) -> list[tuple[list[str], dict[str, str]]]
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
             "DB_PATH": str(settings.data_dir / f"example-{example.key}.db"),
         }
-        out.append(([sys.executable, str(Path(entry["dir"]) / "backend.py")], env))
+        out.append(([sys.executable, str(backend)], env))
     return out

@@ -209,6 +209,20 @@
     hutong.setTitle(order.status === "ready" ? `${order.pickup} is ready` : `Order ${order.pickup}`).catch(() => {});
   }
 
+  // An order of the last hours still on its way (or waiting at the counter), shown above the
+  // menu when the app is opened again.
+  async function showCurrent() {
+    const { orders } = await call("/api/orders");
+    const recent = orders.find(
+      (o) => o.status !== "created" && Date.now() / 1000 - o.created_at < 3 * 3600,
+    );
+    const banner = $("current");
+    banner.hidden = !recent;
+    if (!recent) return;
+    banner.textContent = `Your order ${recent.pickup}: ${STATUS_TEXT[recent.status]} ›`;
+    banner.onclick = () => showOrder(recent);
+  }
+
   function backToMenu() {
     clearTimeout(state.timer);
     state.order = null;
@@ -216,6 +230,7 @@
     $("menu-view").hidden = false;
     $("cartbar").hidden = false;
     hutong.setTitle("Dumpling House").catch(() => {});
+    showCurrent().catch(() => {});
   }
 
   // -- the host's other features --------------------------------------------------------------
@@ -260,6 +275,7 @@
       renderCart();
       const wanted = Number((hutong.launch && hutong.launch.query && hutong.launch.query.order) || 0);
       if (wanted) showOrder(await call(`/api/orders/${wanted}`));
+      else await showCurrent();
     } catch (err) {
       $("menu-empty").textContent = "The shop cannot be reached right now.";
       toast(err.message || "The shop cannot be reached right now.");
