@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,17 +49,10 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    settings = Settings().resolved()
-    host = args.host or settings.host
-    port = args.port or settings.port
-    if not args.no_migrate:
-        migrate(settings)
-    # Workers are separate processes that build their own app from the environment; hand them
-    # the resolved values so they agree on the database and the generated secret key.
+def _serving_env(settings: Settings, host: str, port: int) -> str:
+    """Hand workers (separate processes that build their own app from the environment) the
+    resolved values, so they agree on the database, the generated secret key and the origins;
+    the mini-program origin."""
     os.environ["HUTONG_DATABASE_URL"] = settings.database_url
     os.environ["HUTONG_SECRET_KEY"] = settings.secret_key
     os.environ["HUTONG_MEDIA_DIR"] = str(settings.media_dir)
@@ -71,6 +65,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # the same workers (a second listening socket; `hutong.app.Origins` tells them apart).
     origin = settings.miniapp_origin or f"http://{host if local else '127.0.0.1'}:{port + 1}"
     os.environ["HUTONG_MINIAPP_ORIGIN"] = origin
+    return origin
+
+
+def _start_examples() -> list[subprocess.Popen[bytes]]:
+    """The example mini-programs' backends, if `hutong demo` installed them. They listen on
+    loopback, so the operator (the demo) allows webhooks to private addresses unless the
+    environment says otherwise."""
+    from hutong.miniapps.demo import example_processes
+
+    examples = example_processes(Settings().resolved())
+    if examples and "HUTONG_MINIAPP_WEBHOOK_ALLOW_PRIVATE" not in os.environ:
+        os.environ["HUTONG_MINIAPP_WEBHOOK_ALLOW_PRIVATE"] = "true"
+        print("example mini-programs installed: webhooks may go to loopback addresses")
+    for cmd, env in examples:
+        print(f"example backend {Path(cmd[-1]).parent.name} at {env['PUBLIC_URL']}", flush=True)
+    return [subprocess.Popen(cmd, env=env) for cmd, env in examples]  # noqa: S603 (ours)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    settings = Settings().resolved()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if not args.no_migrate:
+        migrate(settings)
+    origin = _serving_env(settings, host, port)
     workers = args.workers or settings.workers
     if workers > 1 and not settings.redis_url:
         # In-process pub/sub does not cross processes: events and session revocations would
@@ -82,6 +114,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if parts.hostname in {"127.0.0.1", "localhost", "::1", host} and parts.port not in {None, port}:
         assert parts.port is not None
         sockets.append(_listen(host, parts.port))
+    backends = [] if args.no_examples else _start_examples()
     config = uvicorn.Config(
         "hutong.app:create_app",
         factory=True,
@@ -105,6 +138,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             server.run(sockets=sockets)
     except KeyboardInterrupt:
         pass
+    finally:
+        _stop(backends)
     return 0 if workers > 1 or server.started else 1
 
 
@@ -231,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int)
     p.add_argument("--no-migrate", action="store_true")
+    p.add_argument(
+        "--no-examples", action="store_true", help="do not start the example apps' backends"
+    )
     p.set_defaults(fn=cmd_serve)
 
     p = sub.add_parser("migrate", help="upgrade the database schema")

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from hutong.accounts.schemas import ProfileIn
 from hutong.core.errors import Conflict, HutongError
 from hutong.microblog.demo import fill_microblog
+from hutong.miniapps.demo import install_examples
 from hutong.settings import Settings
 from hutong.wallet.demo import DEMO_PIN, fill_wallets
 
@@ -197,6 +198,11 @@ async def run_demo(settings: Settings, *, users: int, password: str) -> None:
         print(
             f"demo: a verified celebrity, {blog['follows']} follows, {blog['posts']} posts, "
             f"{blog['reposts']} reposts, {blog['comments']} comments, {blog['likes']} likes"
+        )
+        await install_examples(container, settings, password=password)
+        print(
+            "demo: mini-programs Dumpling House and City Utilities released "
+            "(developer hutong_labs, reviewer hutong_review); `hutong serve` starts their backends"
         )
     finally:
         await container.stop()

@@ -6,11 +6,20 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
 import urllib.request
 import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from tests.e2e.harness import Server
+from hutong.miniapps.demo import bundle_zip, examples_dir
+from tests.e2e.harness import Server, free_port
 from tests.e2e.social import api, token
 
 
@@ -65,3 +74,74 @@ def publish(
 
 def basic(appid: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{appid}:{secret}".encode()).decode()
+
+
+@dataclass
+class ExampleBackend:
+    """An example app's backend (examples/<key>/backend.py) as its own process, as `hutong
+    serve` starts it after `hutong demo`."""
+
+    key: str
+    appid: str
+    secret: str
+    port: int
+    db: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, server: Server, log: Path, **extra: str) -> ExampleBackend:
+        env = {
+            **os.environ,
+            "HUTONG_URL": server.base_url,
+            "APPID": self.appid,
+            "APP_SECRET": self.secret,
+            "PORT": str(self.port),
+            "PUBLIC_URL": f"http://127.0.0.1:{self.port}",
+            "DB_PATH": str(self.db),
+            **extra,
+        }
+        script = examples_dir() / self.key / "backend.py"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(script)], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.key} backend exited:\n{log.read_text()[-2000:]}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.key} backend did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db) as db:
+            return db.execute(sql).fetchall()
+
+
+def publish_example(
+    server: Server,
+    developer: dict[str, Any],
+    moderator: dict[str, Any],
+    key: str,
+    name: str,
+    category: str,
+    workdir: Path,
+) -> ExampleBackend:
+    """Publish examples/<key> with its page pointed at a backend on a free port; start it."""
+    port = free_port()
+    app = publish(
+        server,
+        developer,
+        moderator,
+        name=name,
+        bundle=bundle_zip(examples_dir() / key, api_url=f"http://127.0.0.1:{port}"),
+        domains=[f"127.0.0.1:{port}"],
+        category=category,
+    )
+    backend = ExampleBackend(key, app["appid"], app["secret"], port, workdir / f"{key}.db")
+    return backend.start(server, workdir / f"{key}.log")

@@ -4,6 +4,7 @@
 import { api } from "../../api.js";
 import { h, mount } from "../../dom.js";
 import * as chats from "../../data/chats.js";
+import * as contacts from "../../data/contacts.js";
 import { icon } from "../../icons.js";
 import { avatar } from "../../ui/avatar.js";
 import { openSheet } from "../../ui/feedback.js";
@@ -36,29 +37,40 @@ function chatName(c) {
   return c.name || c.peer?.display_name || c.peer?.handle || `Chat ${c.id}`;
 }
 
-/** Pick one of my chats: resolves the chat, or null. */
+/**
+ * Pick where to send: my chats, most recent first, then friends I have no chat with yet (as
+ * WeChat's "Send to" does). Resolves a chat (opening the direct chat with a chosen friend),
+ * or null.
+ */
 export function chooseChat({ title = "Send to", card }) {
   return openSheet(
     (close) => {
       const list = h("div", { class: "sheet-list chat-choices", testid: "chat-choices" }, spinner());
-      const paint = () => {
-        const items = chats.list().filter((c) => c.status !== "left" && c.status !== "removed");
-        mount(
-          list,
-          items.length
-            ? items.map((c) =>
-                h(
-                  "button",
-                  { type: "button", class: "chat-choice", testid: "chat-choice", dataset: { chatId: String(c.id) }, onclick: () => close(c) },
-                  c.peer ? avatar(c.peer, { size: "sm" }) : h("span", { class: "cell-icon tone-green" }, icon("group", { size: 18 })),
-                  h("span", { class: "chat-choice-name" }, chatName(c)),
-                ),
-              )
-            : h("p", { class: "sheet-text" }, "You have no chats yet."),
-        );
+      const choice = (key, label, face, onclick) =>
+        h("button", { type: "button", class: "chat-choice", testid: "chat-choice", dataset: { key }, onclick }, face, h("span", { class: "chat-choice-name" }, label));
+      const pickFriend = async (userId) => {
+        try {
+          close(await chats.openDirect(userId));
+        } catch (err) {
+          mount(list, h("p", { class: "sheet-text" }, err.detail || "Could not open that chat."));
+        }
       };
-      if (chats.listLoaded()) paint();
-      else chats.loadList().then(paint, () => mount(list, h("p", { class: "sheet-text" }, "Could not load your chats.")));
+      const paint = () => {
+        const open = chats.list().filter((c) => c.status !== "left" && c.status !== "removed");
+        const peers = new Set(open.map((c) => c.peer?.id).filter(Boolean));
+        const others = contacts.friends().filter((f) => !peers.has(f.user.id));
+        const rows = [
+          ...open.map((c) =>
+            choice(`chat-${c.id}`, chatName(c), c.peer ? avatar(c.peer, { size: "sm" }) : h("span", { class: "cell-icon tone-green" }, icon("group", { size: 18 })), () => close(c)),
+          ),
+          others.length ? h("p", { class: "chat-choices-title" }, "Friends") : null,
+          ...others.map((f) => choice(`user-${f.user.id}`, f.remark || f.user.display_name || f.user.handle, avatar(f.user, { size: "sm" }), () => pickFriend(f.user.id))),
+        ];
+        mount(list, open.length || others.length ? rows : h("p", { class: "sheet-text" }, "Add friends or start a chat first."));
+      };
+      Promise.all([chats.listLoaded() ? null : chats.loadList(), contacts.loadFriends()]).then(paint, () =>
+        mount(list, h("p", { class: "sheet-text" }, "Could not load your chats.")),
+      );
       return h(
         "div",
         { class: "sheet share-sheet", role: "dialog", "aria-modal": "true", "aria-label": title, testid: "share-sheet" },

@@ -120,7 +120,7 @@ export async function askPin({ title, amount = null, detail = null, submit }) {
     const cancel = h("button", { type: "button", class: "pin-close", testid: "pin-cancel", "aria-label": "Cancel", onclick: () => close(() => resolve(null)) }, icon("close", { size: 22 }));
     const sheet = h(
       "div",
-      { class: "sheet pin-sheet", role: "dialog", "aria-modal": "true", "aria-label": "Enter payment PIN", testid: "pin-sheet" },
+      { class: "sheet pin-sheet", tabindex: "-1", role: "dialog", "aria-modal": "true", "aria-label": "Enter payment PIN", testid: "pin-sheet" },
       h(
         "div",
         { class: "pin-head" },
@@ -137,7 +137,11 @@ export async function askPin({ title, amount = null, detail = null, submit }) {
     const overlay = h("div", { class: "overlay", onclick: (e) => e.target === overlay && close(() => resolve(null)) }, sheet);
     document.body.append(overlay);
     addEventListener("keydown", onKey, true);
-    requestAnimationFrame(() => overlay.classList.add("is-in"));
+    requestAnimationFrame(() => {
+      overlay.classList.add("is-in");
+      // Keys go to the sheet even when a mini-program's frame had the focus.
+      sheet.focus();
+    });
     if (o?.pin_locked_until && Date.parse(o.pin_locked_until) > Date.now()) lock(o.pin_locked_until);
   });
 }
