@@ -262,3 +262,12 @@ async def test_refused_uploads_store_nothing(api: Api, data_dir: Path) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "develop"
     assert (root / str(r.json()["id"]) / "pages" / "index.html").read_bytes() == INDEX
+
+
+def test_a_bundle_of_many_small_bombs_is_named_a_zip_bomb() -> None:
+    """Each file alone under the per-file check, the whole far above the ratio."""
+    files = {f"pages/f{i}.js": bytes(60 * 1024) for i in range(40)}
+    data = bundle({"pages/index.html": INDEX, **files})
+    with pytest.raises(BundleTooLarge) as exc:
+        bundles.check(data, BundleLimits(max_ratio=50))
+    assert reason(exc) == "zip-bomb"

@@ -151,3 +151,24 @@ async def test_a_qr_code_opens_the_app_at_its_page(api: Api, shop: Dev) -> None:
     assert r.status_code == 422
     r = await api.client.get(f"/api/qr/{token[:-3]}abc", headers=user.headers)
     assert r.status_code == 404
+
+
+async def test_a_moderator_previews_a_submitted_version_but_not_a_draft(
+    api: Api, moderator: User
+) -> None:
+    dev = await developer(api, name="Under Review")
+    draft = (await upload(api, dev, bundle(), "1.0.0")).json()["id"]
+    sent = (await upload(api, dev, bundle(), "1.1.0")).json()["id"]
+    r = await api.client.post(
+        f"/miniapps/console/apps/{dev.appid}/versions/{sent}/submit", headers=dev.user.headers
+    )
+    assert r.status_code == 200, r.text
+    launch = f"/miniapps/apps/{dev.appid}/launch?version_id="
+    r = await api.client.post(launch + str(sent), headers=moderator.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "submitted"
+    assert (
+        await api.client.post(launch + str(draft), headers=moderator.headers)
+    ).status_code == 404
+    user = await api.register()  # a user is not a reviewer
+    assert (await api.client.post(launch + str(sent), headers=user.headers)).status_code == 404

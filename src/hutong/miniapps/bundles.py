@@ -123,7 +123,9 @@ def check(data: bytes, limits: BundleLimits) -> CheckedBundle:
             )
         files.append(info)
     if total > limits.max_ratio * max(len(data), 1):
-        raise BundleTooLarge(f"The bundle expands more than {limits.max_ratio} times.")
+        raise BundleTooLarge(
+            f"The bundle expands more than {limits.max_ratio} times.", reason="zip-bomb"
+        )
     manifest = _manifest(archive, seen, limits)
     return CheckedBundle(manifest, files, total)
 

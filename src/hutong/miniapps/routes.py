@@ -11,6 +11,9 @@ For signed-in users (session or bearer):
     POST   /miniapps/orders/{prepay_id}/pay         P    pay it (`pin`)
     GET    /miniapps/platform-key                        the webhook signing key (no sign-in)
 
+(What the host does for a running app — consent, app cards, app QR codes — is in
+`host_routes.py`.)
+
 Developer console (the app's developer only; anyone else gets 404):
 
     GET|POST /miniapps/developer                         register (opens a merchant account)
@@ -22,9 +25,11 @@ Developer console (the app's developer only; anyone else gets 404):
     POST   /miniapps/console/apps/{appid}/versions?version=1.0.0[&note=…]   body: the zip
     POST   /miniapps/console/apps/{appid}/versions/{id}/trial|submit|release
     POST   /miniapps/console/apps/{appid}/rollback
+    GET    /miniapps/console/apps/{appid}/stats           users, orders, money, webhooks
 
-Moderators: `GET /miniapps/review`, `POST /miniapps/review/{id}/approve`,
-`POST /miniapps/review/{id}/reject` (`reason`).
+Moderators: `GET /miniapps/review` (versions waiting), `GET /miniapps/review/apps` (their
+apps and developers), `POST /miniapps/review/{id}/approve`, `POST /miniapps/review/{id}/reject`
+(`reason`); they may also launch a version under review (`launch?version_id=…`).
 
 The developer's backend, with HTTP Basic `appid:secret`:
 
@@ -154,7 +159,9 @@ async def launch(
     svc: Service,
     version_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> LaunchOut:
-    return await svc.versions.launch(principal.user_id, appid, version_id)
+    return await svc.versions.launch(
+        principal.user_id, appid, version_id, staff=principal.role in STAFF
+    )
 
 
 @router.post("/miniapps/apps/{appid}/login", response_model=LoginCodeOut)

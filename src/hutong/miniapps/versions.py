@@ -227,9 +227,12 @@ class Versions:
 
     # -- opening an app ----------------------------------------------------------------------
 
-    async def launch(self, user_id: int, appid: str, version_id: int | None = None) -> LaunchOut:
+    async def launch(
+        self, user_id: int, appid: str, version_id: int | None = None, *, staff: bool = False
+    ) -> LaunchOut:
         """A signed URL that opens the app (the released version, or a trial or develop
-        version for its testers or developer); remembered as recently used."""
+        version for its testers or developer, or a version under review for moderators,
+        `staff`); remembered as recently used."""
         app = await self.svc.apps.by_appid(appid)
         if app is None:
             raise NotFound("No such mini-program.")
@@ -238,7 +241,12 @@ class Versions:
             row = await s.get(V, wanted) if wanted else None
         if row is None or row.app_id != app.id:
             raise NotFound("No such mini-program." if not version_id else "No such version.")
-        if row.status != "released" and not await self._may_preview(app, row, user_id):
+        reviewing = staff and row.status in {"submitted", "approved", "rejected"}
+        if (
+            row.status != "released"
+            and not reviewing
+            and not await self._may_preview(app, row, user_id)
+        ):
             raise NotFound("No such version.")
         ticket = self.svc.signer.sign("miniapp", str(row.id), self.svc.clock.now() + TICKET_TTL)
         entry = row.manifest["pages"][0]
