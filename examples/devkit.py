@@ -24,7 +24,7 @@ import os
 import secrets
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -162,16 +162,17 @@ class WebhookVerifier:
         self.db = db
 
     def verify(self, headers: Any, body: bytes, *, now: float | None = None) -> str:
-        """ "" if the notification is authentic and fresh (its nonce is then remembered),
-        otherwise why it is refused: "signature", "stale" or "replayed"."""
+        """Why the notification is refused — "signature", "stale" or "replayed" — or an empty
+        string if it is authentic and fresh (its nonce is then remembered)."""
         now = time.time() if now is None else now
         ts = headers.get("hutong-timestamp", "")
         nonce = headers.get("hutong-nonce", "")
         sig = headers.get("hutong-signature", "")
-        if not (ts.isdigit() and nonce and sig) or len(nonce) > 100:
+        if not (ts.isascii() and ts.isdigit() and nonce and sig) or len(nonce) > 100:
             return "signature"
         expected = hmac.new(self.key, f"{ts}.{nonce}.".encode() + body, hashlib.sha256)
-        if not hmac.compare_digest(expected.hexdigest(), sig):
+        # Compared as bytes: compare_digest refuses str with characters beyond ASCII.
+        if not hmac.compare_digest(expected.hexdigest().encode(), sig.encode()):
             return "signature"
         if abs(now - int(ts)) > REPLAY_WINDOW_S:
             return "stale"
@@ -294,7 +295,7 @@ async def ask_hutong(
 
 
 def build_app(
-    routes: Sequence[BaseRoute], on_close: Callable[[], Any] | None = None, **state: Any
+    routes: Sequence[BaseRoute], on_close: Callable[[], Awaitable[None]] | None = None
 ) -> Starlette:
     """A Starlette app with JSON errors and CORS for sandboxed pages: their origin is opaque
     ("null"), so any origin is allowed — and no credentials, which the page has none of."""
@@ -305,7 +306,7 @@ def build_app(
         if on_close is not None:
             await on_close()
 
-    app = Starlette(
+    return Starlette(
         routes=list(routes),
         middleware=[
             Middleware(
@@ -320,9 +321,6 @@ def build_app(
         exception_handlers={ApiError: _api_error},
         lifespan=lifespan,
     )
-    for key, value in state.items():
-        setattr(app.state, key, value)
-    return app
 
 
 def serve(app: Starlette, config: Config) -> None:

@@ -278,7 +278,7 @@ class CityUtilities:
 
 def _id(request: Request) -> int:
     raw = request.path_params["id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise ApiError(404, "no-such-payment", "No such payment.")
     return int(raw)
 

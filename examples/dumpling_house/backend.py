@@ -249,7 +249,7 @@ def _lines(items: object) -> list[tuple[str, int]]:
 
 def _id(request: Request) -> int:
     raw = request.path_params["id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise ApiError(404, "no-such-order", "No such order.")
     return int(raw)
 

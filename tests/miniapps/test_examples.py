@@ -223,6 +223,8 @@ async def test_dumpling_house_order_is_paid_by_the_webhook_then_cooked(
         assert (r.json()["status"], r.json()["amount"]) == ("paid", expected)
         other = await page_login(api, page, shop["appid"], stranger)
         assert (await page.get(path, headers=other)).status_code == 404
+        for odd in ("²", "0x1", "9" * 40):
+            assert (await page.get(f"/api/orders/{odd}", headers=me)).status_code == 404
         assert (await page.get("/api/orders", headers=other)).json()["orders"] == []
         assert [o["id"] for o in (await page.get("/api/orders", headers=me)).json()["orders"]] == [
             order["id"]
@@ -278,6 +280,7 @@ async def test_city_utilities_bill_payment_and_receipt(
         assert (now["status"], now["receipt"]["receipt_no"]) == ("paid", receipt["receipt_no"])
         r = await page.post("/api/bills/2004162703/pay", headers=me)
         assert (r.status_code, r.json()["error"]) == (409, "already-paid")
+        assert (await page.get("/api/payments/²", headers=me)).status_code == 404
         mine = (await page.get("/api/payments", headers=me)).json()["payments"]
         assert [p["receipt_no"] for p in mine] == [receipt["receipt_no"]]
 
@@ -334,6 +337,13 @@ async def test_forged_stale_and_replayed_webhooks_are_refused(
             (event(amount=1), _signed(shop["secret"], body), "signature"),  # tampered after
             (body, _signed(shop["secret"], body, ts=int(time.time()) - 600), "stale"),
             (body, _signed(shop["secret"], body, ts=int(time.time()) + 600), "stale"),
+            # Bytes beyond ASCII where digits and hex are expected: refused, not a 500.
+            (body, {**_signed(shop["secret"], body), "Hutong-Timestamp": b"\xb2"}, "signature"),
+            (
+                body,
+                {**_signed(shop["secret"], body), "Hutong-Signature": b"\xe9" * 64},
+                "signature",
+            ),
         ]
         for forged, headers, why in refusals:
             r = await page.post("/notify", content=forged, headers=headers)
