@@ -24,7 +24,10 @@ PROBE = Path(__file__).with_name("probe_app")
 def probe_bundle(host: str) -> bytes:
     html = (PROBE / "index.html").read_text()
     js = (PROBE / "probe.js").read_text()
-    manifest = {"pages": ["pages/index.html", "pages/second.html"], "permissions": ["userInfo"]}
+    manifest = {
+        "pages": ["pages/index.html", "pages/second.html"],
+        "permissions": ["userInfo", "scanCode"],
+    }
     return zip_files(
         {
             "manifest.json": json.dumps(manifest),
@@ -68,7 +71,7 @@ def test_open_from_discover_consent_and_navigate(
     row = page.locator(f'[data-testid="miniapp-row"][data-appid="{probe["appid"]}"]')
     row.click()
     expect(page.get_by_test_id("miniapp-developer")).to_have_text("Probe Ltd")
-    expect(page.get_by_test_id("miniapp-permission")).to_contain_text("nickname")
+    expect(page.get_by_test_id("miniapp-permission").filter(has_text="nickname")).to_be_visible()
     page.get_by_test_id("miniapp-open").click()
     expect(page.get_by_test_id("miniapp-title")).to_have_text("Probe")
     app = page.frame_locator('[data-testid="miniapp-frame"]')
@@ -155,3 +158,38 @@ def test_a_hostile_app_is_contained(
         assert "allow-top-navigation" not in sandbox
     finally:
         ctx.close()
+
+
+def test_an_apps_qr_code_is_scanned_by_an_app_and_opens_the_app(
+    new_context: NewContext, server: Server, probe: dict[str, Any]
+) -> None:
+    user = server.create_user()
+    page = new_context().new_page()
+    sign_in_api(page.context, user["handle"])
+    page.goto(f"/#/miniapps/apps/{probe['appid']}")
+    page.get_by_test_id("miniapp-show-qr").click()
+    box = page.get_by_test_id("miniapp-qr")
+    expect(box.locator("img")).to_be_visible()
+    link = box.get_attribute("data-qr-url") or ""
+    assert link.startswith(server.base_url + "/qr/app."), link
+    png = page.context.request.get(link + ".png")
+    assert png.ok
+
+    # The app asks the host to scan; the user picks the photo of the code on the host's sheet.
+    page.get_by_test_id("miniapp-open").click()
+    app = page.frame_locator('[data-testid="miniapp-frame"]')
+    expect(said(app, "ready")).to_have_text("yes")
+    app.locator("#scan").click()
+    expect(page.get_by_test_id("scan-sheet")).to_be_visible()
+    page.get_by_test_id("scan-file").set_input_files(
+        files=[{"name": "code.png", "mimeType": "image/png", "buffer": png.body()}]
+    )
+    expect(said(app, "scan")).to_have_text(link)
+
+    # Opening the code's link shows the app, and Open runs it at the code's page.
+    page.goto(link)
+    expect(page.get_by_test_id("scan-app-name")).to_have_text("Probe")
+    page.get_by_test_id("scan-app-open").click()
+    expect(said(page.frame_locator('[data-testid="miniapp-frame"]'), "path")).to_have_text(
+        "pages/index.html|{}"
+    )

@@ -25,3 +25,5 @@ document.getElementById("forge").onclick = () => {
 };
 document.getElementById("fetch").onclick = () =>
   fetch(HOST + "/chats", { credentials: "include" }).then((r) => log("fetch", "status:" + r.status), () => log("fetch", "blocked"));
+document.getElementById("scan").onclick = () =>
+  hutong.scanCode().then((r) => log("scan", r.text), (e) => log("scan", "error:" + e.code));

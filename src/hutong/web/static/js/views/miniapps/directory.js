@@ -104,6 +104,7 @@ export function appPageView(ctx) {
         try {
           const qr = await api.get(`/miniapps/apps/${appid}/qr?path=`, { signal: ctx.signal }).catch(() => null);
           if (!qr) return toast("No QR code for this app.");
+          qrBox.dataset.qrUrl = qr.url;
           mount(qrBox, h("img", { src: `/qr/${qr.token}.svg`, alt: `QR code of ${app.name}`, width: 200, height: 200 }), h("p", { class: "cell-note" }, "Scan with Hutong to open this mini program."));
         } catch (err) {
           toast(err.detail || "Could not make a QR code.", { kind: "error" });
