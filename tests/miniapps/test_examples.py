@@ -285,6 +285,38 @@ async def test_city_utilities_bill_payment_and_receipt(
         assert [p["receipt_no"] for p in mine] == [receipt["receipt_no"]]
 
 
+async def test_no_input_makes_a_backend_fail(
+    api: Api, installed: Installed, backends: Backends
+) -> None:
+    user = await wallet_user(api)
+    junk = [
+        ("POST", "/api/login", b"not json"),
+        ("POST", "/api/login", b"[]"),
+        ("POST", "/api/login", b'{"code": 5}'),
+        ("POST", "/api/login", b'{"code": "not-a-code"}'),
+        ("POST", "/api/login", b"\xff\xfe"),
+        ("POST", "/api/orders", b'{"items": {"pork": 1}}'),
+        ("POST", "/api/orders", b'{"items": [{"id": "pork", "qty": 1.5}]}'),
+        ("POST", "/api/orders", b'{"items": [' + b'{"id": "tea", "qty": 1},' * 30 + b"{}]}"),
+        ("POST", "/api/orders", b"null"),
+        ("GET", "/api/orders/1", b""),
+        ("POST", "/api/orders/1/check", b""),
+        ("GET", "/api/bills/%00%00", b""),
+        ("GET", "/api/bills/" + "1" * 300, b""),
+        ("POST", "/api/bills/2004162703/pay", b"garbage"),
+        ("POST", "/api/payments/1/check", b""),
+        ("POST", "/notify", b"\x00" * 10),
+        ("POST", "/notify", b""),
+    ]
+    for key, entry in installed.items():
+        async with httpx.AsyncClient(base_url=backends.url(key), timeout=10) as page:
+            me = await page_login(api, page, entry["appid"], user)
+            for headers in (me, {}, {"Authorization": b"Bearer \xe9\xff"}):
+                for method, path, body in junk:
+                    r = await page.request(method, path, content=body, headers=headers)
+                    assert r.status_code < 500, (key, method, path, body, r.text)
+
+
 def _signed(secret: str, body: bytes, *, ts: int | None = None, nonce: str = "") -> dict[str, str]:
     """Headers as Hutong signs them (its own signing functions)."""
     stamp = str(int(time.time()) if ts is None else ts)
