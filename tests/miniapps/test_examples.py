@@ -99,7 +99,7 @@ KITCHEN = {"COOK_AFTER_S": "1.0", "READY_AFTER_S": "2.0"}
 async def backends(
     installed: Installed, settings: Settings, server: str, tmp_path: Path
 ) -> AsyncIterator[Backends]:
-    processes = example_processes(settings.model_copy(update={"public_url": server}))
+    processes = example_processes(settings, hutong_url=server)
     running = Backends({e.key: p for e, p in zip(EXAMPLES, processes, strict=True)}, tmp_path)
     try:
         for example in EXAMPLES:

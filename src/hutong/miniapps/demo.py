@@ -258,9 +258,12 @@ async def _release(
     return v
 
 
-def example_processes(settings: Where) -> list[tuple[list[str], dict[str, str]]]:
+def example_processes(
+    settings: Where, *, hutong_url: str | None = None
+) -> list[tuple[list[str], dict[str, str]]]:
     """For each installed example, the command line and the environment (this process's,
-    plus the backend's settings) that start its backend; none before `install_examples`."""
+    plus the backend's settings) that start its backend; none before `install_examples`.
+    The backends reach Hutong at `hutong_url`, by default `settings.public_url`."""
     found = read_examples(settings.data_dir)
     out = []
     for example in EXAMPLES:
@@ -273,7 +276,7 @@ def example_processes(settings: Where) -> list[tuple[list[str], dict[str, str]]]
         port = int(entry["port"])
         env = {
             **os.environ,
-            "HUTONG_URL": settings.public_url.rstrip("/"),
+            "HUTONG_URL": (hutong_url or settings.public_url).rstrip("/"),
             "APPID": str(entry["appid"]),
             "APP_SECRET": str(entry["secret"]),
             "PORT": str(port),
