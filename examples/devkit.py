@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -324,4 +325,19 @@ def build_app(
 
 
 def serve(app: Starlette, config: Config) -> None:
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
+    """Run the backend. Started by `hutong serve` (which sets `PARENT_PID`), it stops when that
+    process is gone, however it ended."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=config.host, port=config.port, log_level="warning")
+    )
+    parent = os.environ.get("PARENT_PID", "")
+    if parent.isdigit():
+
+        def watch() -> None:
+            while not server.should_exit:
+                if os.getppid() != int(parent):
+                    server.should_exit = True
+                time.sleep(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    server.run()

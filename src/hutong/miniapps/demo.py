@@ -282,6 +282,7 @@ def example_processes(
             "PORT": str(port),
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
             "DB_PATH": str(settings.data_dir / f"example-{example.key}.db"),
+            "PARENT_PID": str(os.getpid()),  # it stops when `hutong serve` is gone
         }
         out.append(([sys.executable, str(backend)], env))
     return out
