@@ -14,6 +14,7 @@ business: each hop is a new URL to check.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from collections.abc import Collection
@@ -43,6 +44,8 @@ class Target:
 
 async def resolve(host: str, port: int) -> list[str]:
     """Every address `host` resolves to, sorted (an IP literal resolves to itself)."""
+    with contextlib.suppress(ValueError):
+        return [str(ipaddress.ip_address(host))]  # no trip to the resolver's thread
     infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return sorted({str(info[4][0]) for info in infos})
 

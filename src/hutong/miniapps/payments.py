@@ -33,8 +33,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from hutong.core.errors import NotFound
+from hutong.core.errors import Expired, NotFound
 from hutong.miniapps.errors import BadLoginCode, OrderAlreadyPaid, OrderNotPaid, OrderReused
 from hutong.miniapps.models import (
     Developer,
@@ -54,7 +55,7 @@ from hutong.miniapps.schemas import (
     UserOrderOut,
 )
 from hutong.miniapps.service import sha256_hex
-from hutong.wallet.schemas import PayIn
+from hutong.wallet.schemas import PayIn, PaymentOut
 from hutong.wallet.schemas import RefundIn as WalletRefundIn
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ def payment_key(order_id: int) -> str:
 class Payments:
     def __init__(self, svc: MiniApps) -> None:
         self.svc = svc
+        self._collect_qr: dict[int, str] = {}  # merchant id → its collect-money code
 
     # -- users as apps know them --------------------------------------------------------------
 
@@ -171,44 +173,51 @@ class Payments:
         fingerprint = sha256_hex(
             json.dumps([body.openid, body.amount, body.description, body.notify_url])
         )
-        existing = await self._order(app.id, body.out_trade_no)
-        if existing is not None:
-            return self._same(app, existing, fingerprint)
-        self.svc.webhooks.check_allowed(app, body.notify_url, field="notify_url")
-        self.svc.wallet.check_amount(body.amount)
-        async with self.svc.db.read() as s:
-            user_id = await s.scalar(
+        now = self.svc.clock.now()
+
+        def create(s: Session) -> tuple[MiniAppOrder, bool]:
+            existing = s.scalar(
+                select(MO).where(MO.app_id == app.id, MO.out_trade_no == body.out_trade_no)
+            )
+            if existing is not None:
+                return existing, False
+            self.svc.webhooks.check_allowed(app, body.notify_url, field="notify_url")
+            self.svc.wallet.check_amount(body.amount)
+            user_id = s.scalar(
                 select(MiniAppUser.user_id).where(
                     MiniAppUser.app_id == app.id, MiniAppUser.openid == body.openid
                 )
             )
-        if user_id is None:
-            raise NotFound("No user of this app has that openid.", fields={"openid": "unknown"})
+            if user_id is None:
+                raise NotFound("No user of this app has that openid.", fields={"openid": "unknown"})
+            order = MO(
+                app_id=app.id,
+                out_trade_no=body.out_trade_no,
+                prepay_id="wx" + secrets.token_urlsafe(18),
+                request_hash=fingerprint,
+                user_id=user_id,
+                openid=body.openid,
+                amount=body.amount,
+                description=body.description,
+                notify_url=body.notify_url,
+                status="created",
+                payment_id=None,
+                refunded=0,
+                created_at=now,
+                paid_at=None,
+            )
+            s.add(order)
+            return order, True
+
         try:
-            async with self.svc.db.write() as uow:
-                order = MO(
-                    app_id=app.id,
-                    out_trade_no=body.out_trade_no,
-                    prepay_id="wx" + secrets.token_urlsafe(18),
-                    request_hash=fingerprint,
-                    user_id=user_id,
-                    openid=body.openid,
-                    amount=body.amount,
-                    description=body.description,
-                    notify_url=body.notify_url,
-                    status="created",
-                    payment_id=None,
-                    refunded=0,
-                    created_at=self.svc.clock.now(),
-                    paid_at=None,
-                )
-                uow.session.add(order)
+            # One short transaction: the lookup, the checks and the insert.
+            order, new = await self.svc.write_at_once(create)
         except IntegrityError:
             # The same order number made concurrently: answer as a retry would be answered.
             existing = await self._order(app.id, body.out_trade_no)
             assert existing is not None
             return self._same(app, existing, fingerprint)
-        return _order_out(app, order)
+        return _order_out(app, order) if new else self._same(app, order, fingerprint)
 
     def _same(self, app: MiniApp, order: MiniAppOrder, fingerprint: str) -> OrderOut:
         if order.request_hash != fingerprint:
@@ -232,35 +241,24 @@ class Payments:
 
     # -- paying, for the user in the host ------------------------------------------------------
 
-    async def _user_order(self, user_id: int, prepay_id: str) -> tuple[MiniAppOrder, MiniApp]:
+    async def _user_order(
+        self, user_id: int, prepay_id: str
+    ) -> tuple[MiniAppOrder, MiniApp, Developer]:
         async with self.svc.db.read() as s:
             found = (
                 await s.execute(
-                    select(MO, MiniApp)
+                    select(MO, MiniApp, Developer)
                     .join(MiniApp, MiniApp.id == MO.app_id)
+                    .join(Developer, Developer.user_id == MiniApp.developer_id)
                     .where(MO.prepay_id == prepay_id)
                 )
             ).first()
         if found is None or found[0].user_id != user_id:
             raise NotFound("No such order.")  # someone else's order reveals nothing
-        return found[0], found[1]
+        return found[0], found[1], found[2]
 
     async def user_order(self, user_id: int, prepay_id: str) -> UserOrderOut:
-        order, app = await self._user_order(user_id, prepay_id)
-        return await self._user_view(order, app)
-
-    async def _user_view(self, order: MiniAppOrder, app: MiniApp) -> UserOrderOut:
-        dev = await self._developer(app.developer_id)
-        return UserOrderOut(
-            prepay_id=order.prepay_id,
-            appid=app.appid,
-            app_name=app.name,
-            payee=dev.name,
-            amount=order.amount,
-            description=order.description,
-            status=order.status,
-            payment_id=order.payment_id,
-        )
+        return _user_view(*await self._user_order(user_id, prepay_id))
 
     async def _developer(self, user_id: int) -> Developer:
         async with self.svc.db.read() as s:
@@ -270,17 +268,10 @@ class Payments:
 
     async def pay(self, user_id: int, prepay_id: str, pin: str) -> UserOrderOut:
         """Pay an order from the host's pay sheet: PIN, then the wallet's merchant payment."""
-        order, app = await self._user_order(user_id, prepay_id)
+        order, app, dev = await self._user_order(user_id, prepay_id)
         if order.status != "created":
             raise OrderAlreadyPaid("This order is already paid.")
-        dev = await self._developer(app.developer_id)
-        wallet = self.svc.wallet
-        merchant = await wallet.merchants.get(dev.user_id, dev.merchant_id, "")
-        payment = await wallet.merchants.pay(
-            user_id,
-            PayIn(qr_token=merchant.collect_qr.token, amount=order.amount, note="", pin=pin),
-            payment_key(order.id),
-        )
+        payment = await self._charge(user_id, order, dev, pin)
         # The money has moved. Should this worker stop before the order is marked, the
         # sweeper (`complete_charged`) finds the payment by its key and marks it instead.
         if not await self._mark_paid(order, app, payment.id, self.svc.clock.now()):
@@ -290,35 +281,61 @@ class Payments:
             if current is None or current.payment_id != payment.id:
                 raise OrderAlreadyPaid("This order is already paid.")
             order = current
-        return await self._user_view(order, app)
+        return _user_view(order, app, dev)
+
+    async def _charge(
+        self, user_id: int, order: MiniAppOrder, dev: Developer, pin: str
+    ) -> PaymentOut:
+        """The wallet's merchant payment into the developer's account, keyed by the order.
+        The merchant's collect-money code is remembered; when the developer has replaced it
+        since, the wallet refuses the old one and the new one is fetched."""
+        merchants = self.svc.wallet.merchants
+        for fresh in (False, True):
+            token = None if fresh else self._collect_qr.get(dev.merchant_id)
+            if token is None:
+                token = (await merchants.get(dev.user_id, dev.merchant_id, "")).collect_qr.token
+                self._collect_qr[dev.merchant_id] = token
+            body = PayIn(qr_token=token, amount=order.amount, note="", pin=pin)
+            try:
+                return await merchants.pay(user_id, body, payment_key(order.id))
+            except Expired:
+                if fresh:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _mark_paid(
         self, order: MiniAppOrder, app: MiniApp, payment_id: int, now: dt.datetime
     ) -> bool:
         """Mark a charged order paid and queue its webhook, in one transaction; False when
         it was marked already (the guarded update lets exactly one caller notify)."""
-        async with self.svc.db.write() as uow:
-            marked = await uow.session.execute(
+        hook = self.svc.webhooks.row(
+            app,
+            order.notify_url,
+            "payment.succeeded",
+            {
+                "out_trade_no": order.out_trade_no,
+                "openid": order.openid,
+                "amount": order.amount,
+                "payment_id": payment_id,
+                "paid_at": now.isoformat(),
+            },
+        )
+
+        def mark(s: Session) -> bool:
+            marked = s.execute(
                 update(MO)
                 .where(MO.id == order.id, MO.status == "created")
                 .values(status="paid", payment_id=payment_id, paid_at=now)
             )
             if not marked.rowcount:  # type: ignore[attr-defined]
                 return False
-            order.status, order.payment_id, order.paid_at = "paid", payment_id, now
-            self.svc.webhooks.enqueue(
-                uow,
-                app,
-                order.notify_url,
-                "payment.succeeded",
-                {
-                    "out_trade_no": order.out_trade_no,
-                    "openid": order.openid,
-                    "amount": order.amount,
-                    "payment_id": payment_id,
-                    "paid_at": now.isoformat(),
-                },
-            )
+            s.add(hook)
+            return True
+
+        if not await self.svc.write_at_once(mark):
+            return False
+        order.status, order.payment_id, order.paid_at = "paid", payment_id, now
+        await self.svc.webhooks.kick()
         return True
 
     async def complete_charged(self, *, grace_s: float = 30.0, page: int = 200) -> int:
@@ -420,6 +437,19 @@ class Payments:
             refund_id=done.id,
             order=_order_out(app, row),
         )
+
+
+def _user_view(order: MiniAppOrder, app: MiniApp, dev: Developer) -> UserOrderOut:
+    return UserOrderOut(
+        prepay_id=order.prepay_id,
+        appid=app.appid,
+        app_name=app.name,
+        payee=dev.name,
+        amount=order.amount,
+        description=order.description,
+        status=order.status,
+        payment_id=order.payment_id,
+    )
 
 
 def _order_out(app: MiniApp, o: MiniAppOrder) -> OrderOut:

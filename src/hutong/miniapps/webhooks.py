@@ -46,6 +46,7 @@ import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from hutong.core import netguard
 from hutong.core.db import UnitOfWork
@@ -194,30 +195,33 @@ class Webhooks:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def enqueue(
-        self, uow: UnitOfWork, app: MiniApp, url: str, event: str, data: dict[str, Any]
-    ) -> None:
-        """Queue a notification in the caller's transaction; delivery starts after commit."""
+    def row(self, app: MiniApp, url: str, event: str, data: dict[str, Any]) -> MiniAppWebhook:
+        """A notification to queue: add it in the transaction that made the change, and
+        `kick` after the commit."""
         now = self.svc.clock.now()
         body = json.dumps(
             {"event": event, "appid": app.appid, "created_at": now.isoformat(), **data},
             separators=(",", ":"),
             ensure_ascii=False,
         )
-        uow.session.add(
-            W(
-                app_id=app.id,
-                event=event,
-                url=url,
-                body=body,
-                state="pending",
-                attempts=0,
-                next_at=now,
-                last_error="",
-                created_at=now,
-                delivered_at=None,
-            )
+        return W(
+            app_id=app.id,
+            event=event,
+            url=url,
+            body=body,
+            state="pending",
+            attempts=0,
+            next_at=now,
+            last_error="",
+            created_at=now,
+            delivered_at=None,
         )
+
+    def enqueue(
+        self, uow: UnitOfWork, app: MiniApp, url: str, event: str, data: dict[str, Any]
+    ) -> None:
+        """Queue a notification in the caller's transaction; delivery starts after commit."""
+        uow.session.add(self.row(app, url, event, data))
         uow.after_commit(self.kick)
 
     async def kick(self) -> None:
@@ -265,32 +269,29 @@ class Webhooks:
     async def deliver_due(self, limit: int = 64) -> int:
         """Claim and attempt up to `limit` due notifications; returns how many."""
         now = self.svc.clock.now()
-        async with self.svc.db.write() as uow:
-            due = (
-                await uow.session.scalars(
-                    select(W.id)
-                    .where(W.state == "pending", W.next_at <= now)
-                    .order_by(W.next_at)
-                    .limit(limit)
-                )
+
+        def claim(s: Session) -> tuple[list[Any], dict[int, MiniApp]]:
+            due = s.scalars(
+                select(W.id)
+                .where(W.state == "pending", W.next_at <= now)
+                .order_by(W.next_at)
+                .limit(limit)
             ).all()
             if not due:
-                return 0
-            claimed = await uow.session.execute(
+                return [], {}
+            rows = s.execute(
                 update(W)
                 .where(W.id.in_(due), W.state == "pending", W.next_at <= now)
                 .values(next_at=now + dt.timedelta(seconds=LEASE_S))
                 .returning(W.id, W.app_id, W.url, W.body)
-            )
-            rows = claimed.all()
-            apps = {
-                a.id: a
-                for a in (
-                    await uow.session.scalars(
-                        select(MiniApp).where(MiniApp.id.in_({r.app_id for r in rows}))
-                    )
-                ).all()
-            }
+            ).all()
+            wanted = {r.app_id for r in rows}
+            apps = s.scalars(select(MiniApp).where(MiniApp.id.in_(wanted))).all()
+            return list(rows), {a.id: a for a in apps}
+
+        rows, apps = await self.svc.write_at_once(claim)
+        if not rows:
+            return 0
         results = await asyncio.gather(
             *(self._attempt(r.id, apps[r.app_id], r.url, r.body) for r in rows)
         )
@@ -336,17 +337,17 @@ class Webhooks:
 
     async def _record(self, results: list[Attempt]) -> None:
         now = self.svc.clock.now()
-        async with self.svc.db.write() as uow:
-            s = uow.session
+
+        def record(s: Session) -> None:
             done = [r.id for r in results if r.ok]
             if done:
-                await s.execute(
+                s.execute(
                     update(W).where(W.id.in_(done)).values(state="delivered", delivered_at=now)
                 )
             for r in results:
                 if r.ok:
                     continue
-                row = await s.get(W, r.id, with_for_update=True)
+                row = s.get(W, r.id, with_for_update=True)
                 if row is None or row.state != "pending":
                     continue
                 row.attempts += 1
@@ -355,6 +356,8 @@ class Webhooks:
                     row.state = "failed"
                 else:
                     row.next_at = now + dt.timedelta(seconds=backoff_s(row.attempts))
+
+        await self.svc.write_at_once(record)
 
     async def _cleanup(self) -> None:
         """Once a minute: complete orders charged but never marked paid (a worker stopped in
