@@ -302,3 +302,23 @@ async def test_webhooks_never_reach_private_addresses_unless_allowed(
     assert backend.received == []
     body = json.loads(hook.body)
     assert body["event"] == "payment.succeeded"
+
+
+async def test_orders_are_still_paid_after_the_developer_replaces_their_collect_code(
+    api: Api, moderator: User, backend: Backend
+) -> None:
+    dev = await live_app(api, moderator)
+    user = await wallet_user(api, 10_000)
+    openid = await openid_of(api, dev, user)
+    first = (await order(api, dev, openid, backend.url, "Q1", 100)).json()["prepay_id"]
+    assert (await pay(api, user, first)).status_code == 200
+    r = await api.client.post(
+        f"/wallet/merchants/{dev.merchant_id}/qr/reset", headers=dev.user.headers
+    )
+    assert r.status_code == 200, r.text
+    second = (await order(api, dev, openid, backend.url, "Q2", 200)).json()["prepay_id"]
+    r = await pay(api, user, second)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "paid"
+    assert await balance(api, user) == 10_000 - 300
+    assert await merchant_balance(api, dev) == 300
