@@ -44,11 +44,12 @@ def examples(
             backend.stop()
 
 
-def open_from_discover(page: Page, name: str) -> None:
+def open_from_discover(page: Page, name: str, appid: str) -> None:
     page.goto("/#/discover")
     page.get_by_test_id("discover-miniapps").click()
     page.get_by_test_id("miniapp-search").fill(name.split(maxsplit=1)[0])
-    page.get_by_test_id("miniapp-row").filter(has_text=name).click()
+    # Other tests on this server may publish apps of the same name.
+    page.locator(f'[data-testid="miniapp-row"][data-appid="{appid}"]').click()
     page.get_by_test_id("miniapp-open").click()
     expect(page.get_by_test_id("miniapp-title")).to_have_text(name)
 
@@ -61,7 +62,7 @@ def test_order_dumplings_and_pay_with_the_pin(
     fund(server, user, 10_000)
     page = new_context().new_page()
     sign_in_api(page.context, user["handle"])
-    open_from_discover(page, "Dumpling House")
+    open_from_discover(page, "Dumpling House", shop.appid)
     app = page.frame_locator('[data-testid="miniapp-frame"]')
 
     # Login is silent (a one-time code for the backend); the name needs consent.
@@ -115,7 +116,7 @@ def test_share_the_app_into_a_chat_and_open_it_from_there(
     sign_in_api(b.context, bob["handle"])
     b.goto("/#/chats")
 
-    open_from_discover(a, "Dumpling House")
+    open_from_discover(a, "Dumpling House", examples["dumplings"].appid)
     app = a.frame_locator('[data-testid="miniapp-frame"]')
     expect(app.locator("[data-add]").first).to_be_visible()
     app.locator("#share").click()
@@ -150,7 +151,7 @@ def test_pay_a_utility_bill_and_get_the_receipt(
     fund(server, user, 50_000)
     page = new_context().new_page()
     sign_in_api(page.context, user["handle"])
-    open_from_discover(page, "City Utilities")
+    open_from_discover(page, "City Utilities", examples["bills"].appid)
     app = page.frame_locator('[data-testid="miniapp-frame"]')
 
     # A mistyped number is refused before any bill is shown.
