@@ -24,6 +24,7 @@ from hutong.accounts.routes import router as accounts_router
 from hutong.chat import ChatDeps, ChatMediaService, ChatPolicy, ChatService, GroupService
 from hutong.chat import expand_messages as expand_chat_messages
 from hutong.chat.links import LinkPolicy, LinkPreviewer
+from hutong.chat.routes import SendShortcut
 from hutong.chat.routes import router as chat_router
 from hutong.chat.sources import MessageSource
 from hutong.contacts import ContactsPolicy, ContactsService
@@ -368,6 +369,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     app.include_router(platform_router)
     app.include_router(web_router)
     app.mount("/static", ClientFiles(directory=STATIC), name="static")
+    app.add_middleware(SendShortcut)  # innermost: a chat send skips the router (chat.routes)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=container.settings.max_body_bytes,
