@@ -38,6 +38,7 @@ import hmac
 import json
 import logging
 import secrets
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -63,6 +64,8 @@ BACKOFF_S = (15, 15, 30, 180, 600, 1200, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 36
 DAY_S = 24 * 3600
 MAX_ATTEMPTS = len(BACKOFF_S) + 7  # then daily for a week
 LEASE_S = 60
+BATCH = 64
+MAX_IN_FLIGHT = 256
 REPLAY_WINDOW_S = 300
 
 
@@ -167,6 +170,8 @@ class Webhooks:
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self._last_cleanup = 0.0
+        self._in_flight: set[asyncio.Task[int]] = set()
+        self._sending = 0  # notifications claimed and not yet recorded
 
     # -- targets ------------------------------------------------------------------------------
 
@@ -239,22 +244,46 @@ class Webhooks:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        for task in list(self._in_flight):  # their leases lapse; any worker sends them later
+            task.cancel()
+        for task in list(self._in_flight):
+            with contextlib.suppress(BaseException):
+                await task
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
     async def _run(self) -> None:
+        """Claim due notifications and send them, without waiting for one batch's answers
+        before claiming the next (up to `MAX_IN_FLIGHT` at once): a slow backend, or a batch
+        still being recorded, does not hold back a payment notified just now."""
         while True:
+            self._wake.clear()  # before claiming: a commit during the claim wakes us again
+            full = False
             try:
-                busy = await self.deliver_due() > 0
+                room = MAX_IN_FLIGHT - self._sending
+                if room > 0:
+                    rows, apps = await self._claim(min(BATCH, room))
+                    if rows:
+                        self._spawn(self._send(rows, apps))
+                    full = len(rows) == BATCH
                 await self._cleanup()
             except Exception:
                 log.exception("webhook delivery failed; trying again shortly")
-                busy = False
-            if not busy:
+            if not full:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.svc.policy.webhook_poll_s)
-                self._wake.clear()
+
+    def _spawn(self, coro: Coroutine[Any, Any, int]) -> None:
+        task = asyncio.create_task(coro)
+        self._in_flight.add(task)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[int]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The results were not recorded; the leases lapse and the batch is sent again.
+            log.error("recording webhook results failed", exc_info=task.exception())
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
@@ -266,8 +295,14 @@ class Webhooks:
             )
         return self._client
 
-    async def deliver_due(self, limit: int = 64) -> int:
-        """Claim and attempt up to `limit` due notifications; returns how many."""
+    async def deliver_due(self, limit: int = BATCH) -> int:
+        """Claim and attempt up to `limit` due notifications, recording the results before
+        answering; returns how many."""
+        rows, apps = await self._claim(limit)
+        return await self._send(rows, apps) if rows else 0
+
+    async def _claim(self, limit: int) -> tuple[list[Any], dict[int, MiniApp]]:
+        """Take up to `limit` due notifications for a lease (one short write)."""
         now = self.svc.clock.now()
 
         def claim(s: Session) -> tuple[list[Any], dict[int, MiniApp]]:
@@ -289,13 +324,19 @@ class Webhooks:
             apps = s.scalars(select(MiniApp).where(MiniApp.id.in_(wanted))).all()
             return list(rows), {a.id: a for a in apps}
 
-        rows, apps = await self.svc.write_at_once(claim)
-        if not rows:
-            return 0
-        results = await asyncio.gather(
-            *(self._attempt(r.id, apps[r.app_id], r.url, r.body) for r in rows)
-        )
-        await self._record(list(results))
+        return await self.svc.write_at_once(claim)
+
+    async def _send(self, rows: list[Any], apps: dict[int, MiniApp]) -> int:
+        self._sending += len(rows)
+        try:
+            results = await asyncio.gather(
+                *(self._attempt(r.id, apps[r.app_id], r.url, r.body) for r in rows)
+            )
+            await self._record(list(results))
+        finally:
+            if self._sending >= MAX_IN_FLIGHT:
+                self._wake.set()  # the task waits for room
+            self._sending -= len(rows)
         return len(results)
 
     async def _attempt(self, wid: int, app: MiniApp, url: str, body: str) -> Attempt:
