@@ -1,0 +1,81 @@
+"""The webhook task keeps claiming while earlier notifications are still on their way, so one
+developer's slow backend does not hold back another's payment notification."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hutong.app import Container
+from hutong.miniapps.models import MiniAppWebhook
+from tests.helpers import Api, User
+from tests.miniapps.test_payments import live_app, order, pay
+from tests.miniapps.util import Backend, Received, openid_of
+from tests.moderation.conftest import make_staff
+from tests.wallet.util import wallet_user
+
+
+@pytest.fixture
+async def moderator(api: Api, container: Container) -> User:
+    return await make_staff(api, container)
+
+
+@dataclass
+class SlowBackend(Backend):
+    """Answers every notification after `delay_s` (still inside the 2 s webhook timeout)."""
+
+    delay_s: float = 1.5
+
+    async def _notify(self, request: Request) -> Response:
+        body = await request.body()
+        await asyncio.sleep(self.delay_s)
+        self.received.append(Received(dict(request.headers), body, time.time()))
+        self._arrived.set()
+        return Response(status_code=self.status)
+
+
+@pytest.fixture
+async def slow() -> AsyncIterator[SlowBackend]:
+    b = SlowBackend()
+    await b.start()
+    try:
+        yield b
+    finally:
+        await b.stop()
+
+
+async def test_a_slow_backend_does_not_hold_back_another_apps_notification(
+    api: Api, moderator: User, backend: Backend, slow: SlowBackend, container: Container
+) -> None:
+    tortoise = await live_app(api, moderator, name="Tortoise Tea")
+    hare = await live_app(api, moderator, name="Hare Noodles")
+    user = await wallet_user(api, 10_000)
+    t_open = await openid_of(api, tortoise, user)
+    h_open = await openid_of(api, hare, user)
+    first = (await order(api, tortoise, t_open, slow.url, "T1", 100)).json()["prepay_id"]
+    second = (await order(api, hare, h_open, backend.url, "H1", 200)).json()["prepay_id"]
+
+    assert (await pay(api, user, first)).status_code == 200
+    await asyncio.sleep(0.2)  # the slow backend now holds the first notification
+    assert (await pay(api, user, second)).status_code == 200
+    paid = time.time()
+    (fast,) = await backend.wait(1, timeout=1.2)
+    assert fast.json["out_trade_no"] == "H1"
+    assert fast.at - paid < 1.0
+    assert slow.received == []  # the first one is still being answered
+    (late,) = await slow.wait(1, timeout=5)
+    assert late.json["out_trade_no"] == "T1"
+    for _ in range(100):
+        async with container.db.read() as s:
+            states = set((await s.scalars(select(MiniAppWebhook.state))).all())
+        if states == {"delivered"}:
+            break
+        await asyncio.sleep(0.05)
+    assert states == {"delivered"}
