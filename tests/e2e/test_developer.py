@@ -281,3 +281,27 @@ def test_testers_rollback_secret_reset_and_figures(
     assert backend_status(server, appid, old_secret) == 401
     d.get_by_test_id("secret-done").click()
     expect(d.get_by_test_id("secret-card")).to_have_count(0)
+
+
+def test_a_gradual_release_then_to_everyone(
+    new_context: NewContext, server: Server, admin: dict[str, Any]
+) -> None:
+    dev = server.create_user(display_name="Baker Sun")
+    mod = make_moderator(server, admin, "Moderator Tang")
+    api(server, dev, "POST", "/miniapps/developer", {"name": "Bakery"})
+    appid = api(server, dev, "POST", "/miniapps/console/apps", {"name": "Bakery"})["appid"]
+    release_api(server, dev, mod, appid, "1.0.0")
+    vid = upload_api(server, dev, appid, "1.1.0")
+    api(server, dev, "POST", f"/miniapps/console/apps/{appid}/versions/{vid}/submit", {})
+    api(server, mod, "POST", f"/miniapps/review/{vid}/approve", {})
+
+    d = new_context().new_page()
+    sign_in_api(d.context, dev["handle"])
+    d.goto(f"/#/developer/apps/{appid}")
+    version_row(d, "1.1.0").get_by_test_id("version-release").click()
+    d.get_by_test_id("release-10").click()
+    expect(d.get_by_test_id("app-released")).to_have_text("Released: v1.1.0 to 10% of users")
+    assert api(server, dev, "GET", f"/miniapps/console/apps/{appid}", None)["rollout_percent"] == 10
+    version_row(d, "1.1.0").get_by_test_id("version-widen").click()
+    expect(d.get_by_test_id("app-released")).to_have_text("Released: v1.1.0")
+    expect(version_row(d, "1.1.0").get_by_test_id("version-widen")).to_have_count(0)

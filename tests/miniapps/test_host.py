@@ -172,3 +172,47 @@ async def test_a_moderator_previews_a_submitted_version_but_not_a_draft(
     ).status_code == 404
     user = await api.register()  # a user is not a reviewer
     assert (await api.client.post(launch + str(sent), headers=user.headers)).status_code == 404
+
+
+async def test_a_gradual_release_reaches_its_share_of_users_and_widens(
+    api: Api, moderator: User
+) -> None:
+    from hutong.miniapps.versions import rollout_bucket
+
+    dev = await developer(api, name="Slow Rollout")
+    v1 = await released(api, dev, moderator, "1.0.0")
+    r = await upload(api, dev, bundle(), "1.1.0")
+    v2 = r.json()["id"]
+    base = f"/miniapps/console/apps/{dev.appid}"
+    await api.client.post(f"{base}/versions/{v2}/submit", headers=dev.user.headers)
+    await api.client.post(f"/miniapps/review/{v2}/approve", headers=moderator.headers)
+    r = await api.client.post(
+        f"{base}/versions/{v2}/release", params={"percent": 30}, headers=dev.user.headers
+    )
+    assert r.status_code == 200, r.text
+    app = (await api.client.get(base, headers=dev.user.headers)).json()
+    assert app["rollout_percent"] == 30
+    assert app["released_version"] == "1.1.0"
+
+    users = [await api.register() for _ in range(8)]
+
+    async def opened(u: User) -> int:
+        r = await api.client.post(f"/miniapps/apps/{dev.appid}/launch", headers=u.headers)
+        assert r.status_code == 200, r.text
+        return int(r.json()["version_id"])
+
+    got = {u.id: await opened(u) for u in users}
+    for u in users:  # each user's share is fixed: the bucket decides, every time
+        want = v2 if rollout_bucket(dev.appid, u.id) < 30 else v1
+        assert got[u.id] == want
+        assert await opened(u) == want
+    wanted = {v2 if rollout_bucket(dev.appid, u.id) < 30 else v1 for u in users}
+    assert set(got.values()) == wanted
+    r = await api.client.post(f"{base}/rollout", json={"percent": 0}, headers=dev.user.headers)
+    assert r.status_code == 422
+    r = await api.client.post(f"{base}/rollout", json={"percent": 100}, headers=dev.user.headers)
+    assert r.status_code == 200, r.text
+    assert {await opened(u) for u in users} == {v2}
+    stranger = await api.register()
+    r = await api.client.post(f"{base}/rollout", json={"percent": 50}, headers=stranger.headers)
+    assert r.status_code == 404

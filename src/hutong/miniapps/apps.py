@@ -311,6 +311,7 @@ class Apps:
             **pub.model_dump(),
             domains=list(app.domains),
             testers=list(testers),
+            rollout_percent=app.rollout_percent,
             secret_rotated_at=app.secret_rotated_at,
             created_at=app.created_at,
         )

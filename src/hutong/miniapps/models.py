@@ -44,6 +44,9 @@ class MiniApp(Base):
     secret_rotated_at: Mapped[dt.datetime]
     domains: Mapped[list[str]] = mapped_column(JSON)
     released_version_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Gradual release: the released version reaches this share of users (a stable bucket per
+    # user); the others keep the version released before it.
+    rollout_percent: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
     created_at: Mapped[dt.datetime]
 
 

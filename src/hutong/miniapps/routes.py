@@ -23,7 +23,8 @@ Developer console (the app's developer only; anyone else gets 404):
     PUT|DELETE /miniapps/console/apps/{appid}/testers/{user_id}
     GET    /miniapps/console/apps/{appid}/versions
     POST   /miniapps/console/apps/{appid}/versions?version=1.0.0[&note=…]   body: the zip
-    POST   /miniapps/console/apps/{appid}/versions/{id}/trial|submit|release
+    POST   /miniapps/console/apps/{appid}/versions/{id}/trial|submit|release[?percent=…]
+    POST   /miniapps/console/apps/{appid}/rollout        {percent}: widen a gradual release
     POST   /miniapps/console/apps/{appid}/rollback
     GET    /miniapps/console/apps/{appid}/stats           users, orders, money, webhooks
 
@@ -79,6 +80,7 @@ from hutong.miniapps.schemas import (
     RefundIn,
     RefundOut,
     RejectIn,
+    RolloutIn,
     SecretOut,
     SessionIn,
     SessionOut,
@@ -293,9 +295,20 @@ async def submit(
     "/miniapps/console/apps/{appid}/versions/{version_id}/release", response_model=VersionOut
 )
 async def release(
-    appid: AppId, version_id: ObjectId, principal: CurrentUser, svc: Service
+    appid: AppId,
+    version_id: ObjectId,
+    principal: CurrentUser,
+    svc: Service,
+    percent: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> VersionOut:
-    return await svc.versions.release(principal.user_id, appid, version_id)
+    return await svc.versions.release(principal.user_id, appid, version_id, percent=percent)
+
+
+@router.post("/miniapps/console/apps/{appid}/rollout", response_model=AppOut)
+async def rollout(appid: AppId, body: RolloutIn, principal: CurrentUser, svc: Service) -> AppOut:
+    """Gradual release: the share of users who get the released version."""
+    await svc.versions.rollout(principal.user_id, appid, body.percent)
+    return await svc.apps.get(principal.user_id, appid)
 
 
 @router.post("/miniapps/console/apps/{appid}/rollback", response_model=VersionOut)

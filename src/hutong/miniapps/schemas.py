@@ -81,6 +81,7 @@ class AppOut(AppPublic):
 
     domains: list[str]
     testers: list[int]
+    rollout_percent: int
     secret_rotated_at: dt.datetime
     created_at: dt.datetime
 
@@ -111,6 +112,10 @@ class VersionOut(BaseModel):
     submitted_at: dt.datetime | None
     reviewed_at: dt.datetime | None
     released_at: dt.datetime | None
+
+
+class RolloutIn(Strict):
+    percent: Annotated[int, Field(ge=1, le=100)]
 
 
 class RejectIn(Strict):

@@ -131,9 +131,12 @@ class Versions:
         )
         return _out(row, appid)
 
-    async def release(self, user_id: int, appid: str, version_id: int) -> VersionOut:
-        """Make an approved version the one everyone opens; the previous one is kept for
-        rollback."""
+    async def release(
+        self, user_id: int, appid: str, version_id: int, *, percent: int = 100
+    ) -> VersionOut:
+        """Make an approved version the one everyone opens — or, gradually, `percent` of
+        users (the rest keep the previous release until `rollout` widens it); the previous
+        one is kept for rollback."""
         app = await self.svc.apps.owned(user_id, appid)
         now = self.svc.clock.now()
         async with self.svc.db.write() as uow:
@@ -154,7 +157,20 @@ class Versions:
                 )
             row.status, row.released_at = "released", now
             locked.released_version_id = row.id
+            locked.rollout_percent = percent
         return _out(row, appid)
+
+    async def rollout(self, user_id: int, appid: str, percent: int) -> None:
+        """Widen (or narrow) the share of users who get the released version."""
+        app = await self.svc.apps.owned(user_id, appid)
+        async with self.svc.db.write() as uow:
+            done = await uow.session.execute(
+                update(MiniApp)
+                .where(MiniApp.id == app.id, MiniApp.released_version_id.is_not(None))
+                .values(rollout_percent=percent)
+            )
+            if not done.rowcount:  # type: ignore[attr-defined]
+                raise WrongStatus("Nothing is released yet.")
 
     async def rollback(self, user_id: int, appid: str) -> VersionOut:
         """Back to the version released before the current one."""
@@ -181,6 +197,7 @@ class Versions:
             current.status = "rolled_back"
             previous.status = "released"
             locked.released_version_id = previous.id
+            locked.rollout_percent = 100
         return _out(previous, appid)
 
     # -- review (moderators) -----------------------------------------------------------------
@@ -239,18 +256,30 @@ class Versions:
         wanted = version_id or app.released_version_id
         async with self.svc.db.read() as s:
             row = await s.get(V, wanted) if wanted else None
+            if not version_id and row is not None and not in_rollout(app, user_id):
+                row = (
+                    await s.scalar(  # the release before, while the new one rolls out
+                        select(V)
+                        .where(V.app_id == app.id, V.status == "superseded")
+                        .order_by(V.released_at.desc(), V.id.desc())
+                        .limit(1)
+                    )
+                    or row
+                )
         if row is None or row.app_id != app.id:
             raise NotFound("No such mini-program." if not version_id else "No such version.")
         reviewing = staff and row.status in {"submitted", "approved", "rejected"}
+        public = not version_id  # the released version, or the one before while rolling out
         if (
-            row.status != "released"
+            not public
+            and row.status != "released"
             and not reviewing
             and not await self._may_preview(app, row, user_id)
         ):
             raise NotFound("No such version.")
         ticket = self.svc.signer.sign("miniapp", str(row.id), self.svc.clock.now() + TICKET_TTL)
         entry = row.manifest["pages"][0]
-        if row.status == "released":
+        if public:
             await self._touch(app.id, user_id)
         origin = self.svc.policy.origin.rstrip("/")
         return LaunchOut(
@@ -286,6 +315,16 @@ class Versions:
         if not target.is_relative_to(root) or not target.is_file():
             raise NotFound("Not found.")
         return target, version_id
+
+
+def rollout_bucket(appid: str, user_id: int) -> int:
+    """A user's stable place (0–99) in an app's gradual releases."""
+    digest = hashlib.sha256(f"rollout:{appid}:{user_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100
+
+
+def in_rollout(app: MiniApp, user_id: int) -> bool:
+    return rollout_bucket(app.appid, user_id) < app.rollout_percent
 
 
 def _out(v: MiniAppVersion, appid: str) -> VersionOut:

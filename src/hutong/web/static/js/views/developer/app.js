@@ -9,7 +9,7 @@ import * as users from "../../data/users.js";
 import * as wallet from "../../data/wallet.js";
 import { ago, fileSize } from "../../format.js";
 import { cell, group, groupTitle } from "../../ui/cells.js";
-import { confirmSheet, toast } from "../../ui/feedback.js";
+import { actionSheet, confirmSheet, toast } from "../../ui/feedback.js";
 import { banner, makeForm } from "../../ui/form.js";
 import { emptyState, screen, spinner } from "../../ui/layout.js";
 import { copyText } from "../../util.js";
@@ -55,7 +55,11 @@ function headCard(app) {
     h("p", { class: "dev-card-name", testid: "app-name" }, app.name),
     app.description ? h("p", { class: "dev-card-note", testid: "app-description" }, app.description) : null,
     h("p", { class: "dev-card-id" }, "AppID ", appid, h("button", { type: "button", class: "link-btn", testid: "appid-copy", onclick: () => copy(app.appid, appid) }, "Copy")),
-    h("p", { class: "dev-card-note", testid: "app-released" }, app.released_version ? `Released: v${app.released_version}` : "Not released yet"),
+    h(
+      "p",
+      { class: "dev-card-note", testid: "app-released" },
+      app.released_version ? `Released: v${app.released_version}${app.rollout_percent < 100 ? ` to ${app.rollout_percent}% of users` : ""}` : "Not released yet",
+    ),
   );
 }
 
@@ -146,6 +150,34 @@ export function appView(ctx) {
     if (ok) refresh();
   }
 
+  // Gradual release: a first release goes to everyone; a later one may go to a share of users
+  // first (each user's share is stable), widened with "Release to Everyone".
+  async function release(v) {
+    let percent = 100;
+    if (app?.released_version) {
+      percent = await actionSheet({
+        title: `Release v${v.version}`,
+        message: "Users not yet included keep the current release.",
+        actions: [
+          { label: "To everyone", value: 100, testid: "release-100" },
+          { label: "To 50% of users", value: 50, testid: "release-50" },
+          { label: "To 10% of users", value: 10, testid: "release-10" },
+        ],
+        testid: "release-sheet",
+      });
+      if (!percent) return;
+    }
+    const ok = await act("Release", async () => {
+      await api.post(`${base}/versions/${v.id}/release?percent=${percent}`);
+      toast(percent === 100 ? `v${v.version} is live` : `v${v.version} is live for ${percent}% of users`, { kind: "success" });
+    });
+    if (ok) refresh();
+  }
+
+  async function widen() {
+    if (await act("Release", async () => (await api.post(`${base}/rollout`, { percent: 100 }), toast("Released to everyone", { kind: "success" })))) refresh();
+  }
+
   async function rollback() {
     const sure = await confirmSheet({ title: "Roll back?", message: "Everyone goes back to the version released before this one.", confirmLabel: "Roll Back", danger: true });
     if (!sure) return;
@@ -165,9 +197,12 @@ export function appView(ctx) {
       case "rejected":
         return [preview, btn("Submit Again", "version-submit", () => move(v, "submit", () => `v${v.version} submitted for review`), "btn--primary")];
       case "approved":
-        return [preview, btn("Release", "version-release", () => move(v, "release", () => `v${v.version} is live`), "btn--primary")];
+        return [preview, btn("Release", "version-release", () => release(v), "btn--primary")];
       case "released":
-        return versions.some((o) => o.status === "superseded") ? [btn("Roll Back", "version-rollback", rollback, "btn--danger-ghost")] : [];
+        return [
+          app && app.rollout_percent < 100 ? btn("Release to Everyone", "version-widen", widen, "btn--primary") : null,
+          versions.some((o) => o.status === "superseded") ? btn("Roll Back", "version-rollback", rollback, "btn--danger-ghost") : null,
+        ].filter(Boolean);
       default:
         return [];
     }
@@ -328,10 +363,10 @@ export function appView(ctx) {
     await act("Reset", async () => showSecret((await api.post(`${base}/secret`)).secret));
   }
 
-  function refresh() {
-    loadApp();
-    loadVersions();
+  async function refresh() {
     loadStats();
+    await loadApp(); // the versions' actions depend on the app (its gradual release)
+    loadVersions();
   }
   refresh();
 
