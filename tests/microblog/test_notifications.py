@@ -257,3 +257,28 @@ async def test_notifications_about_deleted_or_hidden_posts_come_back_gone(api: A
     assert after[f"like{mine['id']}"]["gone"] is True
     # They still count while unread (they happened), and are listed once each.
     assert (await unread(api, me))["count"] == len(after) == 4
+
+
+async def test_a_repost_kept_to_oneself_tells_the_author_nothing(api: Api) -> None:
+    a, b = [await api.register() for _ in range(2)]
+    p = await post(api, a, "a public post")
+    r = await api.client.post(
+        f"/microblog/posts/{p['id']}/reposts",
+        headers=b.headers,
+        json={"text": "my private note about it", "visibility": "only_me"},
+    )
+    assert r.status_code == 201, r.text
+    assert await notes(api, a, kind="reposts") == []
+    assert await events(api, a, "microblog.repost") == []
+    # Friends-only, and the author is not a friend: nothing either; public: told.
+    r = await api.client.post(
+        f"/microblog/posts/{p['id']}/reposts",
+        headers=b.headers,
+        json={"text": "for my friends", "visibility": "friends"},
+    )
+    assert r.status_code == 201, r.text
+    assert await notes(api, a, kind="reposts") == []
+    r = await api.client.post(
+        f"/microblog/posts/{p['id']}/reposts", headers=b.headers, json={"text": "for all"}
+    )
+    assert [n["by"]["handle"] for n in await notes(api, a, kind="reposts")] == [b.handle]

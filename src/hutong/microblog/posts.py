@@ -155,12 +155,19 @@ class Posts:
                     .where(Post.id == counted)
                     .values(reposts_count=Post.reposts_count + 1)
                 )
-            if post.status == "published":
+            # The reposted authors hear of it only if they may see the repost (one kept to
+            # "only me", or to friends they are not, says nothing to them).
+            told = {
+                author
+                for author in {target.author_id, root.author_id} - {me}
+                if (await svc.views.post_visible(s, author, post))[0]
+            }
+            if post.status == "published" and told:
                 by = (await svc.authors([me], s))[me]
                 await events.notify(
                     svc.sync,
                     uow,
-                    {target.author_id, root.author_id},
+                    told,
                     events.REPOST,
                     by,
                     {
