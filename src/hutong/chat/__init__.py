@@ -9,7 +9,15 @@ from hutong.chat.groups import GroupService
 from hutong.chat.media import ChatMediaService
 from hutong.chat.schemas import MessageOut
 from hutong.chat.service import ChatService
-from hutong.chat.store import ChatDeps, ChatPolicy, append, expand_messages
+from hutong.chat.store import (
+    ChatDeps,
+    ChatPolicy,
+    active_member_ids,
+    append,
+    expand_messages,
+    get_chat,
+    require_active,
+)
 
 __all__ = [
     "ChatDeps",
@@ -18,6 +26,9 @@ __all__ = [
     "ChatService",
     "GroupService",
     "MessageOut",
+    "active_member_ids",
     "append",
     "expand_messages",
+    "get_chat",
+    "require_active",
 ]

@@ -23,8 +23,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hutong.chat import ChatDeps, ChatService, append
-from hutong.chat.store import get_chat, require_active
+from hutong.chat import ChatDeps, ChatService, append, get_chat, require_active
 from hutong.core.auth import Principal
 from hutong.core.errors import Forbidden, InvalidInput, NotFound
 from hutong.core.qrcodes import QrRegistry

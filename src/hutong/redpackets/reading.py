@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from hutong.chat.store import require_active
+from hutong.chat import require_active
 from hutong.core.clock import Clock
 from hutong.core.db import Database
 from hutong.core.errors import NotFound

@@ -34,8 +34,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hutong.chat import ChatDeps, ChatService, append
-from hutong.chat.store import active_member_ids, get_chat, require_active
+from hutong.chat import (
+    ChatDeps,
+    ChatService,
+    active_member_ids,
+    append,
+    get_chat,
+    require_active,
+)
 from hutong.core.clock import Clock
 from hutong.core.db import Database
 from hutong.core.errors import Conflict, NotFound
