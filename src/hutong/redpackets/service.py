@@ -348,9 +348,9 @@ class RedPackets:
         self._remember(self._meta, envelope_id, meta)
 
     def _forget_account(self, envelope_id: int) -> None:
-        # The ledger caches account ids forever, which suits wallets but not one account per
-        # envelope; envelopes keep their account id in their own row instead.
-        self.ledger._ids.pop((ACCOUNT_KIND, envelope_id), None)
+        # A settled envelope's account is never wanted again; envelopes keep their account id
+        # in their own row, so the ledger's cache need not hold it.
+        self.ledger.forget(ACCOUNT_KIND, envelope_id)
 
     # -- opening -------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ account's id never changes).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from hutong.wallet.ledger.models import LedgerAccount, LedgerHold, LedgerIdempot
 from hutong.wallet.ledger.writer import GroupCommit, LedgerStore
 from hutong.wallet.timeutil import to_us
 
+ACCOUNT_CACHE_SIZE = 100_000  # account ids kept per worker (about 10 MB at most)
 BANK = "bank"
 FEES = "fees"
 ESCROW_TRANSFER = "escrow.transfer"
@@ -94,7 +96,9 @@ class Ledger:
         turn = db.write_turn if db.is_sqlite else None
         self.writer = GroupCommit(make_store(db), max_batch=max_batch, turn=turn)
         self._insert = sqlite.insert if db.is_sqlite else postgresql.insert
-        self._ids: dict[tuple[str, int], int] = {}
+        # Account ids never change, so they are cached; the cache is bounded (least recently
+        # used first out), since per-envelope accounts would otherwise grow it forever.
+        self._ids: OrderedDict[tuple[str, int], int] = OrderedDict()
         self._on_notices: list[Callable[[], None]] = []
 
     def now_us(self) -> int:
@@ -120,6 +124,7 @@ class Ledger:
         """The id of the account (`kind`, `owner_id`), created empty on first use."""
         cached = self._ids.get((kind, owner_id))
         if cached is not None:
+            self._ids.move_to_end((kind, owner_id))
             return cached
         async with self.db.read() as s:
             found = await s.scalar(
@@ -146,7 +151,13 @@ class Ledger:
                 )
         assert found is not None
         self._ids[(kind, owner_id)] = int(found)
+        if len(self._ids) > ACCOUNT_CACHE_SIZE:
+            self._ids.popitem(last=False)
         return int(found)
+
+    def forget(self, kind: str, owner_id: int = 0) -> None:
+        """Drop a cached account id that will not be wanted again (a settled envelope's)."""
+        self._ids.pop((kind, owner_id), None)
 
     async def find_account(self, kind: str, owner_id: int) -> int | None:
         """The account's id if it exists, without creating it."""
