@@ -65,7 +65,9 @@ DAY_S = 24 * 3600
 MAX_ATTEMPTS = len(BACKOFF_S) + 7  # then daily for a week
 LEASE_S = 60
 BATCH = 64
-MAX_IN_FLIGHT = 256
+MAX_IN_FLIGHT = 128  # claimed and not yet recorded (all sent well within the lease)
+PER_ORIGIN = 8  # requests on the wire to one developer backend at once
+ORIGIN_IDLE_S = 300  # a backend's connections are closed after this long unused
 REPLAY_WINDOW_S = 300
 
 
@@ -156,6 +158,14 @@ def backoff_s(attempts: int) -> int:
     return BACKOFF_S[attempts - 1] if attempts <= len(BACKOFF_S) else DAY_S
 
 
+@dataclass
+class _Origin:
+    client: httpx.AsyncClient
+    slots: asyncio.Semaphore
+    active: int = 0
+    last_used: float = 0.0
+
+
 @dataclass(frozen=True)
 class Attempt:
     id: int
@@ -168,7 +178,7 @@ class Webhooks:
         self.svc = svc
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._origins: dict[tuple[str, str, str, int], _Origin] = {}
         self._last_cleanup = 0.0
         self._in_flight: set[asyncio.Task[int]] = set()
         self._sending = 0  # notifications claimed and not yet recorded
@@ -249,14 +259,15 @@ class Webhooks:
         for task in list(self._in_flight):
             with contextlib.suppress(BaseException):
                 await task
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        origins, self._origins = list(self._origins.values()), {}
+        for origin in origins:
+            await origin.client.aclose()
 
     async def _run(self) -> None:
         """Claim due notifications and send them, without waiting for one batch's answers
-        before claiming the next (up to `MAX_IN_FLIGHT` at once): a slow backend, or a batch
-        still being recorded, does not hold back a payment notified just now."""
+        before claiming the next (up to `MAX_IN_FLIGHT` at once, `PER_ORIGIN` of them on
+        the wire to any one backend): a slow backend, or a batch still being recorded, does
+        not hold back a payment notified just now."""
         while True:
             self._wake.clear()  # before claiming: a commit during the claim wakes us again
             full = False
@@ -285,15 +296,31 @@ class Webhooks:
             # The results were not recorded; the leases lapse and the batch is sent again.
             log.error("recording webhook results failed", exc_info=task.exception())
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
+    def _origin(self, target: netguard.Target) -> _Origin:
+        """The connections to one developer backend (by name and checked address): its own
+        small pool, so a slow backend holds only its own slots — and httpx's pool, which
+        matches every waiting request against every connection each time one frees up,
+        stays small."""
+        key = (target.scheme, target.host, target.address, target.port)
+        origin = self._origins.get(key)
+        if origin is None:
+            client = httpx.AsyncClient(
                 timeout=self.svc.policy.webhook_timeout_s,
                 follow_redirects=False,
                 trust_env=False,
-                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+                limits=httpx.Limits(
+                    max_connections=PER_ORIGIN, max_keepalive_connections=PER_ORIGIN
+                ),
             )
-        return self._client
+            origin = self._origins[key] = _Origin(client, asyncio.Semaphore(PER_ORIGIN))
+        return origin
+
+    async def _close_idle_origins(self) -> None:
+        now = asyncio.get_running_loop().time()
+        for key, origin in list(self._origins.items()):
+            if not origin.active and now - origin.last_used > ORIGIN_IDLE_S:
+                del self._origins[key]
+                await origin.client.aclose()
 
     async def deliver_due(self, limit: int = BATCH) -> int:
         """Claim and attempt up to `limit` due notifications, recording the results before
@@ -348,9 +375,25 @@ class Webhooks:
             )
         except (DomainNotAllowed, Refused) as exc:
             return Attempt(wid, False, f"refused: {exc}"[:200])
+        origin = self._origin(target)
+        origin.active += 1
+        try:
+            async with origin.slots:  # waiting here costs nothing; in httpx's pool it does
+                response = await self._post(origin.client, target, app, body.encode())
+        except (httpx.HTTPError, OSError) as exc:
+            return Attempt(wid, False, f"{type(exc).__name__}: {exc}"[:200])
+        finally:
+            origin.active -= 1
+            origin.last_used = asyncio.get_running_loop().time()
+        if 200 <= response.status_code < 300:
+            return Attempt(wid, True)
+        return Attempt(wid, False, f"status {response.status_code}")
+
+    async def _post(
+        self, client: httpx.AsyncClient, target: netguard.Target, app: MiniApp, data: bytes
+    ) -> httpx.Response:
+        """Sign (now, as it leaves) and send one notification to the checked address."""
         ts, nonce = str(int(self.svc.clock.now().timestamp())), secrets.token_hex(16)
-        data = body.encode()
-        client = self._http()
         host, platform = target.host, self.svc.platform_key
         request = client.build_request(
             "POST",
@@ -368,13 +411,7 @@ class Webhooks:
             },
             extensions={"sni_hostname": host},
         )
-        try:
-            response = await client.send(request)
-        except (httpx.HTTPError, OSError) as exc:
-            return Attempt(wid, False, f"{type(exc).__name__}: {exc}"[:200])
-        if 200 <= response.status_code < 300:
-            return Attempt(wid, True)
-        return Attempt(wid, False, f"status {response.status_code}")
+        return await client.send(request)
 
     async def _record(self, results: list[Attempt]) -> None:
         now = self.svc.clock.now()
@@ -408,6 +445,7 @@ class Webhooks:
         if loop - self._last_cleanup < 60:
             return
         self._last_cleanup = loop
+        await self._close_idle_origins()
         await self.svc.payments.complete_charged()
         cutoff = self.svc.clock.now() - dt.timedelta(hours=1)
         async with self.svc.db.write() as uow:
