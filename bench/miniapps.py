@@ -45,8 +45,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
@@ -67,6 +68,7 @@ PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/hutong_bench_miniapps
 PIN = "258036"
 PASSWORD = "bench password 1"  # noqa: S105 -- throwaway accounts in a throwaway database
 AMOUNT = 1_280
+T = TypeVar("T")
 
 
 # -- the developer's backend (a subprocess) ---------------------------------------------------
@@ -316,6 +318,13 @@ async def run(url: str, data_dir: Path, orders: int, conc: int, users: int) -> d
         await box.stop()
 
 
+def on_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """Run on uvloop, the event loop `hutong serve` runs on (uvicorn's "auto" picks it)."""
+    import uvloop
+
+    return uvloop.run(coro)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--pg", nargs="?", const=PG_DEFAULT, default=None, metavar="URL")
@@ -334,7 +343,7 @@ def main() -> None:
 
     c.note("SQLite: create, pay (PIN) and notify")
     url, tmp = fresh_sqlite()
-    sqlite = asyncio.run(run(url, tmp, args.orders, args.concurrency, args.users))
+    sqlite = on_loop(run(url, tmp, args.orders, args.concurrency, args.users))
     results["orders_per_s"] = sqlite["orders_per_s"]
     results["notify_p99_ms"] = sqlite["notify_p99_ms"]
     audits["sqlite"] = sqlite.pop("audit")
@@ -344,7 +353,7 @@ def main() -> None:
     if args.pg:
         c.note(f"PostgreSQL: the same on {args.pg.rsplit('/', 1)[-1]}")
         _, tmp = fresh_sqlite()  # only for its data directory
-        pg = asyncio.run(run(fresh_pg(args.pg), tmp, args.orders, args.concurrency, args.users))
+        pg = on_loop(run(fresh_pg(args.pg), tmp, args.orders, args.concurrency, args.users))
         results["pg_orders_per_s"] = pg["orders_per_s"]
         results["pg_notify_p99_ms"] = pg["notify_p99_ms"]
         audits["pg"] = pg.pop("audit")
