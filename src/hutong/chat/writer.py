@@ -234,13 +234,9 @@ class MessageWriter:
         try:
             chat_ids = json.dumps(sorted({p.chat_id for p in batch}))
             roster = [_Roster._make(r) for r in cur.execute(_SQLITE_ROSTER, (chat_ids,))]
-            keys = {(p.sender_id, p.client_id) for p in batch}
-            senders = json.dumps(sorted({p.sender_id for p in batch}))
-            client_ids = json.dumps(sorted({p.client_id for p in batch}))
+            keys = json.dumps(sorted({(p.sender_id, p.client_id) for p in batch}))
             stored = {
-                (int(r[2]), str(r[3])): _stored_out(r)
-                for r in cur.execute(_SQLITE_STORED, (senders, client_ids))
-                if (r[2], r[3]) in keys
+                (int(r[2]), str(r[3])): _stored_out(r) for r in cur.execute(_SQLITE_STORED, (keys,))
             }
             judged = _Judged(batch, roster, stored)
             fresh = judged.friends_only(pair_problems_sqlite(cur, judged.pairs()))
@@ -304,11 +300,13 @@ _SQLITE_ROSTER = (
     "FROM chat_members m JOIN chats c ON c.id = m.chat_id "
     "WHERE m.chat_id IN (SELECT value FROM json_each(?))"
 )
+# One probe of the unique (sender_id, client_id) index per send: the pairs drive the join
+# (`CROSS JOIN` keeps that order), where two INs would probe every sender with every client id.
 _SQLITE_STORED = (
-    "SELECT chat_id, seq, sender_id, client_id, kind, body, mentions, mention_all, created_at, "
-    "recalled_at, recalled_by FROM chat_messages "
-    "WHERE sender_id IN (SELECT value FROM json_each(?1)) "
-    "AND client_id IN (SELECT value FROM json_each(?2))"
+    "SELECT m.chat_id, m.seq, m.sender_id, m.client_id, m.kind, m.body, m.mentions, "
+    "m.mention_all, m.created_at, m.recalled_at, m.recalled_by "
+    "FROM json_each(?) AS k CROSS JOIN chat_messages AS m "
+    "ON m.sender_id = k.value ->> 0 AND m.client_id = k.value ->> 1"
 )
 _SQLITE_ADVANCE = (
     "UPDATE chats SET last_seq = last_seq + ?, updated_at = ? "

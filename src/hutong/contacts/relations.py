@@ -75,17 +75,20 @@ async def pair_problems(
 
 
 # The same two questions in plain `sqlite3`, for a writer that runs its whole SQLite transaction
-# in one blocking call (chat's group commit). The id lists travel as one JSON parameter each, so
-# the statements are fixed and stay in the connection's statement cache.
+# in one blocking call (chat's group commit). The pairs travel as one JSON parameter, so the
+# statements are fixed text and stay in the connection's statement cache, and they drive the
+# joins (`CROSS JOIN` keeps that order): a primary-key probe per pair and direction, where INs
+# on both columns would probe every actor with every other user of the batch.
 _SQLITE_BLOCKS = (
-    "SELECT user_id, blocked_id FROM contact_blocks "
-    "WHERE user_id IN (SELECT value FROM json_each(?1)) "
-    "AND blocked_id IN (SELECT value FROM json_each(?1))"
+    "SELECT b.user_id, b.blocked_id FROM json_each(?1) AS p CROSS JOIN contact_blocks AS b "
+    "ON b.user_id = p.value ->> 0 AND b.blocked_id = p.value ->> 1 "
+    "UNION "
+    "SELECT b.user_id, b.blocked_id FROM json_each(?1) AS p CROSS JOIN contact_blocks AS b "
+    "ON b.user_id = p.value ->> 1 AND b.blocked_id = p.value ->> 0"
 )
 _SQLITE_FRIENDS = (
-    "SELECT user_id, friend_id FROM friendships "
-    "WHERE user_id IN (SELECT value FROM json_each(?1)) "
-    "AND friend_id IN (SELECT value FROM json_each(?2))"
+    "SELECT f.user_id, f.friend_id FROM json_each(?1) AS p CROSS JOIN friendships AS f "
+    "ON f.user_id = p.value ->> 0 AND f.friend_id = p.value ->> 1"
 )
 
 
@@ -93,15 +96,13 @@ def pair_problems_sqlite(
     cur: sqlite3.Cursor, pairs: Sequence[tuple[int, int]]
 ) -> dict[tuple[int, int], Exception]:
     """`pair_problems` on a plain `sqlite3` cursor inside the caller's transaction (SQLite
-    only): the same answers, in the same two queries."""
+    only): the same answers, from the blocks and friendships of the pairs themselves."""
     wanted = sorted(set(pairs))
     if not wanted:
         return {}
-    users = json.dumps(sorted({u for pair in wanted for u in pair}))
-    blocks = {(int(a), int(b)) for a, b in cur.execute(_SQLITE_BLOCKS, (users,))}
-    actors = json.dumps(sorted({a for a, _ in wanted}))
-    others = json.dumps(sorted({b for _, b in wanted}))
-    friends = {(int(a), int(b)) for a, b in cur.execute(_SQLITE_FRIENDS, (actors, others))}
+    param = (json.dumps(wanted),)
+    blocks = {(int(a), int(b)) for a, b in cur.execute(_SQLITE_BLOCKS, param)}
+    friends = {(int(a), int(b)) for a, b in cur.execute(_SQLITE_FRIENDS, param)}
     return _problems(wanted, blocks, friends)
 
 
