@@ -25,6 +25,8 @@ the demo), `--users` users with a PIN and money, each known to the app by an ope
   moment the payment was committed (`pay` answered: the order marked paid and its webhook
   queued, in one transaction) (goal ≤ 1,000 ms); `paid_at_to_received_p99_ms` counts from the
   order's `paid_at` instead, taken before that transaction waits for SQLite's write turn;
+* `wallet_merchant_pay_alone` — for scale, the wallet's merchant payment by itself (the
+  wallet's part of paying an order) at the same concurrency: its rate and CPU per payment;
 * `pin_check_share` — the share of the run's wall time the PIN checks would take if run one
   after another (their measured CPU time per check × orders ÷ wall time), and
   `pin_check_production_ms`, one PIN check with the production argon2 profile, for scale.
@@ -63,6 +65,7 @@ from hutong.miniapps.schemas import AppIn, DeveloperIn, OrderIn  # noqa: E402
 from hutong.settings import Settings  # noqa: E402
 from hutong.wallet import audit  # noqa: E402
 from hutong.wallet.ledger import BANK, WALLET, Op  # noqa: E402
+from hutong.wallet.schemas import PayIn  # noqa: E402
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/hutong_bench_miniapps"
 PIN = "258036"
@@ -239,6 +242,29 @@ async def _wait_received(receiver: c.Server, n: int, wait_s: float = 120.0) -> d
         await asyncio.sleep(0.02)
 
 
+async def _wallet_alone(
+    box: Container, app: Any, payers: list[tuple[int, str]], n: int, conc: int
+) -> dict[str, float]:
+    """The wallet's merchant payment by itself (PIN, ledger, notices) — the step of paying an
+    order that belongs to the wallet — at the same concurrency: its rate and CPU per payment."""
+    merchants = box.wallet.merchants
+    dev = await box.miniapps.apps.developer(app.developer_id)
+    token = (await merchants.get(dev.user_id, dev.merchant_id, "")).collect_qr.token
+    left = list(range(n))
+
+    async def worker(w: int) -> None:
+        uid = payers[w % len(payers)][0]
+        while left:
+            i = left.pop()
+            body = PayIn(qr_token=token, amount=AMOUNT, note="", pin=PIN)
+            await merchants.pay(uid, body, f"bench-alone:{i}")
+
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(conc)))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {"per_s": round(n / wall, 1), "cpu_ms_per_payment": round(1000 * cpu / n, 2)}
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -291,6 +317,8 @@ async def run(url: str, data_dir: Path, orders: int, conc: int, users: int) -> d
         if stats["received"] < orders or stats["bad"]:
             raise RuntimeError(f"webhooks: {stats['received']} of {orders}, {stats['bad']} bad")
         pin_ms = await pin_cost_ms("test", 200)
+        c.note(f"for scale: {orders} wallet merchant payments alone, {conc} at a time")
+        wallet_alone = await _wallet_alone(box, app, payers, orders, conc)
         await box.wallet.outbox.drain()
         report = await audit(box.db)
         return {
@@ -305,6 +333,8 @@ async def run(url: str, data_dir: Path, orders: int, conc: int, users: int) -> d
             "seconds": round(wall, 3),
             "paid_seconds": round(paid_s, 3),
             "bench_process_cpu_pct": round(100 * cpu / wall, 1),
+            "cpu_ms_per_order": round(1000 * cpu / orders, 2),
+            "wallet_merchant_pay_alone": wallet_alone,
             "pin_check_ms": round(pin_ms, 3),
             "pin_check_share": round(pin_ms / 1000 * orders / wall, 4),
             "audit": {
