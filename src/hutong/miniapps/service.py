@@ -4,10 +4,13 @@
 (`versions.py`), login and payments for the developer's backend (`payments.py`) and the
 webhook outbox (`webhooks.py`) — and what they share: the database, the clock, the wallet
 (developers are paid into a merchant account of theirs; orders are paid and refunded through
-the wallet's merchant API, never by touching the ledger) and the policy.
+the wallet's merchant API, never by touching the ledger), the platform's webhook signing key
+(`platform_key.py`) and the policy.
 
-Background work: one task per worker delivers due webhooks (`webhooks.run`); rows are claimed
-with a guarded update, so several workers may run it at once.
+Background work: one task per worker delivers due webhooks (`Webhooks._run`); rows are
+claimed with a guarded update, so several workers may run it at once. Once a minute the same
+task completes orders the wallet charged but that were never marked paid
+(`Payments.complete_charged`).
 """
 
 from __future__ import annotations
