@@ -79,3 +79,33 @@ async def test_a_slow_backend_does_not_hold_back_another_apps_notification(
             break
         await asyncio.sleep(0.05)
     assert states == {"delivered"}
+
+
+@pytest.mark.settings(miniapp_webhook_allow_private=False)
+async def test_a_public_webhook_may_use_a_port_the_app_declared_and_no_other(
+    api: Api, moderator: User, container: Container
+) -> None:
+    dev = await live_app(api, moderator, domains=["hooks.invalid:8443", "other.invalid"])
+    user = await wallet_user(api, 5_000)
+    openid = await openid_of(api, dev, user)
+    for no, url in (
+        ("P1", "https://api.hooks.invalid:8443/notify"),  # the declared port
+        ("P2", "https://other.invalid:8443/notify"),  # a port not declared for this host
+    ):
+        r = await order(api, dev, openid, url, no, 100)
+        assert r.status_code == 200, r.text
+        assert (await pay(api, user, r.json()["prepay_id"])).status_code == 200
+    errors: dict[str, str] = {}
+    for _ in range(100):
+        async with container.db.read() as s:
+            hooks = (await s.scalars(select(MiniAppWebhook))).all()
+        errors = {h.body.split('"out_trade_no":"')[1][:2]: h.last_error for h in hooks}
+        if len(errors) == 2 and all(errors.values()):
+            break
+        await asyncio.sleep(0.05)
+    # The declared port passes the guard (and the name, which never resolves, is refused
+    # next); the other port is refused before any lookup.
+    assert errors == {
+        "P1": "refused: host does not resolve",
+        "P2": "refused: unusual port",
+    }

@@ -11,10 +11,11 @@ notification leaves within milliseconds. Once a minute the task also sweeps the 
 payments (orders charged but not marked paid, `Payments.complete_charged`).
 
 Targets: the URL must be on one of the app's declared server domains (checked when the order
-is made, and again before each attempt), and the server's request guard
-(`hutong.core.netguard`) resolves the host and refuses private, loopback, link-local,
-multicast and reserved addresses — the request goes to the address it checked — unless the
-operator allows private ones. Redirects are not followed.
+is made, and again before each attempt), on port 80 or 443 or one the app declared with the
+domain, and the server's request guard (`hutong.core.netguard`) resolves the host and
+refuses private, loopback, link-local, multicast and reserved addresses — the request goes to
+the address it checked — unless the operator allows private ones (then any port will do).
+Redirects are not followed.
 
 Signatures, for the developer to check: headers `Hutong-Timestamp` (unix seconds),
 `Hutong-Nonce` (random), and two signatures over the same `<timestamp>.<nonce>.<body>`, of
@@ -370,9 +371,8 @@ class Webhooks:
         try:
             self.check_allowed(app, url)
             allow = self.svc.policy.webhook_allow_private
-            target = await netguard.check(
-                url, allow_private=allow, ports=None if allow else netguard.USUAL_PORTS
-            )
+            ports = None if allow else netguard.USUAL_PORTS | declared_ports(app, url)
+            target = await netguard.check(url, allow_private=allow, ports=ports)
         except (DomainNotAllowed, Refused) as exc:
             return Attempt(wid, False, f"refused: {exc}"[:200])
         origin = self._origin(target)
@@ -462,6 +462,18 @@ class Webhooks:
                     )
                 ).all()
             )
+
+
+def declared_ports(app: MiniApp, url: str) -> set[int]:
+    """Ports the app declared explicitly for this URL's host (`shop.example:8443`): besides
+    80 and 443, the only ones a webhook to a public address may use."""
+    host = (urlsplit(url).hostname or "").lower()
+    found = set()
+    for domain in app.domains:
+        name, _, port = domain.partition(":")
+        if port and (host == name or host.endswith("." + name)):
+            found.add(int(port))
+    return found
 
 
 def _matches(domain: str, host: str, port: int) -> bool:
