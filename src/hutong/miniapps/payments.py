@@ -343,9 +343,11 @@ class Payments:
         (the worker stopped, or the database failed, between the two) are marked paid and
         notified now, as `pay` would have done. Returns how many.
 
-        Candidates are unpaid orders made more than `grace_s` ago (a payment in flight is
-        left to its own request) and recent enough that the wallet still keeps idempotency
-        keys; each is looked up by its key `miniapp-order:<id>`, one read per page."""
+        Candidates are unpaid orders made more than `grace_s` ago (younger ones are most
+        likely being paid right now) and recent enough that the wallet still keeps
+        idempotency keys; each is looked up by its key `miniapp-order:<id>`, one read per
+        page. Should the sweeper meet a payment still in flight, the guarded update lets one
+        of them mark and notify, and `pay` answers "paid" either way."""
         now = self.svc.clock.now()
         since = now - dt.timedelta(seconds=self.svc.wallet.policy.idempotency_ttl_s)
         until = now - dt.timedelta(seconds=grace_s)
