@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from hutong.app import Container
 from tests.chat.util import cid, direct, friends, group, said
 from tests.helpers import Api
 
@@ -97,3 +98,18 @@ async def test_sends_and_other_writes_interleave_without_losing_either(api: Api)
     assert entry["pinned"] is True
     [entry] = (await api.client.get("/chats", headers=bob.headers)).json()
     assert (entry["pinned"], entry["unread"]) == (True, 20)  # alice's 20 after "first"
+
+
+async def test_the_writer_drains_and_takes_sends_again(api: Api, container: Container) -> None:
+    """Draining (as shutdown does) waits for every queued send and lets go of the writer's
+    connection; a send after that is written as usual."""
+    alice, bob = await friends(api, 2)
+    chat = await direct(api, alice, bob)
+    before = asyncio.gather(*(said(api, alice, chat, f"before {i}") for i in range(5)))
+    await asyncio.sleep(0)
+    await container.chats.writer.drain()
+    await before
+    after = await said(api, bob, chat, "after")
+    assert after["seq"] == 6
+    history = (await api.client.get(f"/chats/{chat}/messages", headers=bob.headers)).json()
+    assert [m["seq"] for m in history] == [1, 2, 3, 4, 5, 6]

@@ -18,7 +18,7 @@ queued and writes it with a fixed number of set-based statements, whatever the b
 
 While a batch is written the next one queues, so the batch size follows the load: one message
 when idle, hundreds under a storm. On SQLite the whole batch is one blocking call on the
-database's writer thread (`Database.blocking_write`: the process's write turn, one
+writer's own thread and `sqlite3` connection (`_SqliteLine`: the process's write turn, one
 `BEGIN IMMEDIATE … COMMIT`) in plain `sqlite3` statements, the way the wallet ledger writes:
 through SQLAlchemy and aiosqlite the same ten statements cost a loop round trip and a thread hop
 each, which made the send path CPU-bound. The realtime and contacts parts of it are those
@@ -32,26 +32,29 @@ meantime), each send is retried alone; the unique `(sender_id, client_id)` makes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Table, insert, select, tuple_, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import make_url
 
 from hutong.chat.models import Chat, Member, Message
 from hutong.chat.schemas import MessageOut
 from hutong.chat.store import MESSAGE_EVENT, ChatDeps, NotAMember, NotFriends, message_out
 from hutong.contacts import NotFriend, pair_problems_sqlite
-from hutong.core.db import AfterCommit, UnitOfWork
+from hutong.core.db import AfterCommit, Database, UnitOfWork
 from hutong.core.errors import Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # Core statements on the tables (no ORM bulk machinery per batch).
 CHATS = cast(Table, Chat.__table__)
 MESSAGES = cast(Table, Message.__table__)
@@ -83,6 +86,7 @@ class MessageWriter:
         self._inflight: list[asyncio.Future[Outcome]] = []
         self.batches = 0
         self.messages = 0
+        self._line = _SqliteLine(deps.db) if deps.db.is_sqlite else None
 
     async def submit(self, p: Pending) -> MessageOut:
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -102,6 +106,8 @@ class MessageWriter:
         pending = [f for _, f in self._queue] + self._inflight
         if pending:
             await asyncio.wait(pending)
+        if self._line is not None:
+            await self._line.close()  # reopened by the next batch, if any
 
     async def _run(self) -> None:
         while True:
@@ -142,10 +148,8 @@ class MessageWriter:
                 fut.set_result(outcome)
 
     async def _apply(self, batch: list[Pending]) -> list[Outcome]:
-        if self.deps.db.is_sqlite:
-            outcomes, publish = await self.deps.db.blocking_write(
-                lambda conn: self._apply_sqlite(conn, batch)
-            )
+        if self._line is not None:
+            outcomes, publish = await self._line.run(lambda conn: self._apply_sqlite(conn, batch))
             try:
                 await publish()
             except Exception:
@@ -221,16 +225,14 @@ class MessageWriter:
         return judged.answers()
 
     def _apply_sqlite(
-        self, conn: Connection, batch: list[Pending]
+        self, conn: sqlite3.Connection, batch: list[Pending]
     ) -> tuple[list[Outcome], AfterCommit]:
-        """The batch in plain `sqlite3` statements, as one blocking call on the database's
-        writer thread inside `BEGIN IMMEDIATE … COMMIT` (`Database.blocking_write`, which holds
-        the process's write turn). The same reads, checks and rows as `_apply_orm`, with the
-        statements running back to back in C instead of one loop round trip each. Returns the
-        answers and the publish to await once committed."""
-        raw = conn.connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        cur = raw.cursor()
+        """The batch in plain `sqlite3` statements, as one blocking call on the writer's
+        thread inside `BEGIN IMMEDIATE … COMMIT` (`_SqliteLine.run`, which holds the process's
+        write turn). The same reads, checks and rows as `_apply_orm`, with the statements
+        running back to back in C instead of one loop round trip each. Returns the answers and
+        the publish to await once committed."""
+        cur = conn.cursor()
         try:
             chat_ids = json.dumps(sorted({p.chat_id for p in batch}))
             roster = [_Roster._make(r) for r in cur.execute(_SQLITE_ROSTER, (chat_ids,))]
@@ -277,6 +279,59 @@ class MessageWriter:
         finally:
             cur.close()
         return judged.answers(), publish
+
+
+class _SqliteLine:
+    """The writer's own `sqlite3` connection to the database file (WAL, `synchronous=NORMAL`,
+    like the engine's), used only from its one thread, as the wallet ledger's store does: a
+    batch is one hop there and back, and its transaction is plain `BEGIN IMMEDIATE … COMMIT`.
+    It queues for the write lock with the process's other writers (`Database.write_turn`), not
+    in SQLite's busy handler."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-sqlite")
+        self._conn: sqlite3.Connection | None = None
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        async with self.db.write_turn():
+            return await loop.run_in_executor(self._executor, self._transaction, fn)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+
+    # -- on the writer thread -------------------------------------------------------------
+
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            out = fn(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        return out
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            path = make_url(self.db.url).database
+            if not path or path == ":memory:":
+                raise ValueError("the chat writer needs an SQLite database file, not :memory:")
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._conn = conn
+        return self._conn
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 class _Roster(NamedTuple):
