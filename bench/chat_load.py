@@ -613,21 +613,22 @@ class Bench:
             if not u.want:
                 u.got_all.set()
         c.wait_for_quiet(max_wait_s=self.quiet_wait_s)
-        watch = Watch(self.pids)
-        t0 = time.perf_counter()
-        timed_out = False
-        try:
-            await asyncio.wait_for(
-                asyncio.gather(
-                    cc.open_all(self.users, compression=self.compression, concurrency=None),
-                    *(u.got_all.wait() for u in self.users),
-                ),
-                120,
-            )
-        except TimeoutError:
-            timed_out = True
-        resync_s = time.perf_counter() - t0
-        cpu = watch.stop()
+        async with self.profiled("resync"):  # py-spy attaches before the clock starts
+            watch = Watch(self.pids)
+            t0 = time.perf_counter()
+            timed_out = False
+            try:
+                await asyncio.wait_for(
+                    asyncio.gather(
+                        cc.open_all(self.users, compression=self.compression, concurrency=None),
+                        *(u.got_all.wait() for u in self.users),
+                    ),
+                    120,
+                )
+            except TimeoutError:
+                timed_out = True
+            resync_s = time.perf_counter() - t0
+            cpu = watch.stop()
         not_caught_up = sum(1 for u in self.users if u.want)
         res = {
             "resync_s": round(resync_s, 3),
