@@ -22,6 +22,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hutong.core.auth import Principal
 from hutong.core.errors import Conflict, Expired, InvalidInput, NotFound, TooManyRequests
@@ -31,7 +32,7 @@ from hutong.wallet.errors import PaymentCodeInvalid, PinLocked, RefundTooLarge, 
 from hutong.wallet.events import PAYMENT_MADE, PAYMENT_RECEIVED, REFUND_MADE, REFUND_RECEIVED
 from hutong.wallet.ledger import MERCHANT, Counter, Notice, Op, Outcome, memo_text, request_hash
 from hutong.wallet.ledger.models import LedgerCounter, LedgerPosting, LedgerTransaction
-from hutong.wallet.models import Merchant
+from hutong.wallet.models import Merchant, WalletUser
 from hutong.wallet.schemas import (
     ChargeIn,
     MerchantIn,
@@ -136,13 +137,16 @@ class Merchants:
 
     # -- the collect-money QR ------------------------------------------------------------
 
-    async def _by_ident(self, ident: str) -> Merchant:
+    async def _by_ident(self, ident: str, *, session: AsyncSession | None = None) -> Merchant:
         try:
             mid, version = (int(x) for x in ident.split(":"))
         except ValueError:
             raise NotFound("This code is not a valid Hutong code.") from None
-        async with self.svc.db.read() as s:
-            m = await s.get(Merchant, mid)
+        if session is not None:
+            m = await session.get(Merchant, mid)
+        else:
+            async with self.svc.db.read() as s:
+                m = await s.get(Merchant, mid)
         if m is None:
             raise NotFound("This merchant no longer exists.")
         if m.qr_version != version:
@@ -162,24 +166,47 @@ class Merchants:
     # -- paying --------------------------------------------------------------------------
 
     async def pay(self, payer_id: int, body: PayIn, key: str) -> PaymentOut:
-        """The payer scanned a collect-money QR and entered the amount and PIN."""
+        """The payer scanned a collect-money QR and entered the amount and PIN.
+
+        Everything it reads — the idempotency key, then for a new key the merchant and the
+        payer's PIN/limit row — comes from one read transaction (`prepare`); a new payment's
+        answer is made from the ledger's outcome instead of being read back."""
         svc = self.svc
         fp = request_hash(
             {"op": "pay", "qr": body.qr_token, "amount": body.amount, "note": body.note}
         )
-        outcome = await svc.replay(payer_id, key, fp)
-        if outcome is None:
+        found: list[Merchant] = []
+
+        async def check(s: AsyncSession) -> None:
             assert self.registry is not None
             signed = self.registry.verify(body.qr_token)
             if signed.kind != "pay":
                 raise InvalidInput("That is not a collect-money code.", fields={"qr_token": "kind"})
-            m = await self._by_ident(signed.ident)
+            found.append(await self._by_ident(signed.ident, session=s))
+
+        ready = await svc.prepare(payer_id, key, fp, check)
+        outcome = ready.outcome
+        if outcome is None:
+            m = found[0]
             if m.owner_id == payer_id:
                 raise SelfPayment("You cannot pay your own merchant account.")
             svc.check_amount(body.amount)
-            await svc.pins.verify(payer_id, body.pin)
+            await svc.pins.verify_row(payer_id, body.pin, ready.row)
             note = await svc.screen("message", body.note, payer_id, "note")
-            outcome = await self._pay(payer_id, m, body.amount, note, "qr", payer_id, key, fp)
+            outcome = await self._pay(
+                payer_id, m, body.amount, note, "qr", payer_id, key, fp, row=ready.row
+            )
+            if outcome.ok and not outcome.replayed:
+                return PaymentOut(
+                    id=outcome.tx_id,
+                    merchant=public(m),
+                    payer_id=payer_id,
+                    amount=body.amount,
+                    refunded=0,
+                    note=note,
+                    via="qr",
+                    at=from_us(outcome.at_us),
+                )
         raise_for(outcome)
         return await self.payment(outcome.tx_id)
 
@@ -225,7 +252,10 @@ class Merchants:
         key: str,
         fp: str,
         claim: Counter | None = None,
+        *,
+        row: WalletUser | bool | None = False,
     ) -> Outcome:
+        """`row`: the payer's wallet row if already read (see `daily_counter`)."""
         svc = self.svc
         wallet = await svc.wallet_account(payer_id)
         account = await svc.ledger.account(MERCHANT, m.id)
@@ -247,7 +277,7 @@ class Merchants:
                 request_hash=fp,
                 ref=f"merchant:{m.id}",
                 memo=memo_text({"payer": payer_id, "merchant": m.id, "note": note, "via": via}),
-                counters=(*counters, await svc.daily_counter(payer_id, amount)),
+                counters=(*counters, await svc.daily_counter(payer_id, amount, row)),
                 notices=(
                     Notice((payer_id,), PAYMENT_MADE, event),
                     Notice((m.owner_id,), PAYMENT_RECEIVED, {**event, "payer_id": payer_id}),
