@@ -120,6 +120,8 @@ class MiniAppOrder(Base):
     __table_args__ = (
         UniqueConstraint("app_id", "out_trade_no", name="uq_miniapp_orders_trade_no"),
         Index("ix_miniapp_orders_user", "user_id", "id"),
+        # The crash-gap sweeper looks for orders still "created" in a window of time.
+        Index("ix_miniapp_orders_status", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
