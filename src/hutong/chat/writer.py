@@ -44,13 +44,12 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Table, insert, select, tuple_, update
-from sqlalchemy.engine import make_url
 
 from hutong.chat.models import Chat, Member, Message
 from hutong.chat.schemas import MessageOut
 from hutong.chat.store import MESSAGE_EVENT, ChatDeps, NotAMember, NotFriends, message_out
 from hutong.contacts import NotFriend, pair_problems_sqlite
-from hutong.core.db import AfterCommit, Database, UnitOfWork
+from hutong.core.db import AfterCommit, Database, UnitOfWork, sqlite_connection
 from hutong.core.errors import Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
@@ -317,15 +316,7 @@ class _SqliteLine:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            path = make_url(self.db.url).database
-            if not path or path == ":memory:":
-                raise ValueError("the chat writer needs an SQLite database file, not :memory:")
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._conn = conn
+            self._conn = sqlite_connection(self.db.url)
         return self._conn
 
     def _close(self) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 import traceback
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -124,6 +125,26 @@ class UnitOfWork:
                 log.exception("after-commit hook failed")
 
 
+def _sqlite_pragmas(cur: Any) -> None:
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+
+
+def sqlite_connection(url_or_path: str) -> sqlite3.Connection:
+    """A plain `sqlite3` connection to the database file the engine uses, set up as the
+    engine's are (WAL, `synchronous=NORMAL`, foreign keys, 30 s busy timeout), in autocommit
+    mode so the caller's BEGIN is the one used; for writers that run a whole batch in one
+    blocking call on a thread of their own (the ledger, chat messages)."""
+    path = make_url(url_or_path).database if "://" in url_or_path else url_or_path
+    if not path or path == ":memory:":
+        raise ValueError("a plain sqlite3 writer needs a database file, not :memory:")
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    _sqlite_pragmas(conn)
+    return conn
+
+
 def _install_sqlite_hooks(engine: AsyncEngine | Engine) -> None:
     target = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
 
@@ -132,10 +153,7 @@ def _install_sqlite_hooks(engine: AsyncEngine | Engine) -> None:
         # Take transaction control away from pysqlite so that our BEGIN is the one used.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        _sqlite_pragmas(cur)
         cur.close()
 
     @event.listens_for(target, "begin")

@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from hutong.core.db import sqlite_connection
 from hutong.wallet.ledger.entries import (
     GENESIS,
     HOLD_RESOLVED,
@@ -58,14 +59,7 @@ class SqliteLedgerStore:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            conn = sqlite3.connect(
-                self._path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._conn = conn
+            self._conn = sqlite_connection(self._path)
         return self._conn
 
     def _close_sync(self) -> None:
