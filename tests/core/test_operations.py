@@ -28,7 +28,9 @@ async def test_health_readiness_metrics_and_docs(api: Api) -> None:
 async def test_every_response_carries_a_request_id(api: Api) -> None:
     r = await api.client.get("/healthz", headers={"X-Request-ID": "abc123"})
     assert r.headers["x-request-id"] == "abc123"
-    assert len((await api.client.get("/healthz")).headers["x-request-id"]) == 32
+    ids = [(await api.client.get("/healthz")).headers["x-request-id"] for _ in range(3)]
+    assert all(len(i) == 32 for i in ids)
+    assert len(set(ids)) == 3  # each request its own
 
 
 async def test_web_shell_is_served_with_a_strict_csp(api: Api) -> None:

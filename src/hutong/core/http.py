@@ -6,6 +6,7 @@ the authenticated hot path, and must cost microseconds.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import time
@@ -216,6 +217,10 @@ class RequestContextMiddleware:
         self.metrics = metrics
         self.access_log = access_log
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        # Request ids: a random prefix per process and a counter, unique across workers and
+        # restarts without a system call per request (os.urandom was ~4% of a chat send).
+        self._id_prefix = os.urandom(8).hex()
+        self._ids = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -226,7 +231,7 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 request_id = value.decode("latin-1")[:64]
                 break
-        request_id = request_id or os.urandom(16).hex()
+        request_id = request_id or f"{self._id_prefix}{next(self._ids):016x}"
         structlog.contextvars.bind_contextvars(request_id=request_id)
         start = time.perf_counter()
         status = 500
