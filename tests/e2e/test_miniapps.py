@@ -135,6 +135,9 @@ def test_a_hostile_app_is_contained(
         # Hutong's own API is not one of its declared domains.
         app.locator("#fetch").click()
         expect(said(app, "fetch")).to_have_text("blocked")
+        # navigateTo stays inside the app's own pages.
+        app.locator("#escape").click()
+        expect(said(app, "escape")).to_have_text("error:failed")
         # A hello with the wrong token is ignored: no answer on the port it offered.
         app.locator("#forge").click()
         expect(said(app, "forged-done")).to_have_text("quiet")

@@ -27,3 +27,5 @@ document.getElementById("fetch").onclick = () =>
   fetch(HOST + "/chats", { credentials: "include" }).then((r) => log("fetch", "status:" + r.status), () => log("fetch", "blocked"));
 document.getElementById("scan").onclick = () =>
   hutong.scanCode().then((r) => log("scan", r.text), (e) => log("scan", "error:" + e.code));
+document.getElementById("escape").onclick = () =>
+  hutong.navigateTo("pages/../../x/pages/index.html").then(() => log("escape", "moved"), (e) => log("escape", "error:" + e.code));

@@ -20,7 +20,9 @@ import { emptyState, spinner } from "../../ui/layout.js";
 import { askPin } from "../wallet/pinpad.js";
 import { chooseChat, consentSheet, scanSheet } from "./sheets.js";
 
-const PAGE = /^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}(\?[A-Za-z0-9._~%&=+-]{0,300})?$/;
+const PAGE_RE = /^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}(\?[A-Za-z0-9._~%&=+-]{0,300})?$/;
+/** A page of the app with its query: no scheme, no fragment, no way up out of the bundle. */
+const PAGE = { test: (path) => PAGE_RE.test(path) && !path.split("?")[0].split("/").includes("..") };
 
 class AppError extends Error {
   constructor(code, message) {
@@ -114,7 +116,7 @@ export function runnerView(ctx) {
   async function handle({ id, method, params }) {
     const answer = (msg) => port?.postMessage({ id, ...msg });
     if (typeof id !== "number") return;
-    const op = METHODS[method];
+    const op = typeof method === "string" && Object.hasOwn(METHODS, method) ? METHODS[method] : null;
     if (!op) return answer({ ok: false, error: { code: "unsupported", message: `Unknown method ${String(method).slice(0, 40)}` } });
     const modal = op.modal;
     if (modal && busy) return answer({ ok: false, error: { code: "failed", message: "Another request is waiting for the user." } });
