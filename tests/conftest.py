@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from hutong.app import Container, build_app
 from hutong.cli import migrate
 from hutong.core.clock import ManualClock
+from hutong.core.db import Database
 from hutong.models import metadata
 from hutong.settings import Settings
 from tests.helpers import Api
@@ -94,6 +95,23 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite+aiosqlite:///{path}"
     migrate(Settings(database_url=url, data_dir=path.parent))
     yield str(path)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite file of the test's own, in every pass (for code that exists only on
+    SQLite: the plain-`sqlite3` twins of realtime and contacts). Migrating runs its own event
+    loop, so this fixture is synchronous."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
+    migrate(Settings(database_url=url, data_dir=tmp_path))
+    return url
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
+    database = Database(sqlite_url)
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture

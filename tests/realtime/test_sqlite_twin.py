@@ -6,34 +6,16 @@ It runs against a migrated SQLite file of its own, so it runs in the PostgreSQL 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from hutong.cli import migrate
 from hutong.core.clock import ManualClock
 from hutong.core.db import Database
 from hutong.core.observability import Metrics
 from hutong.core.pubsub import InProcessPubSub
 from hutong.realtime import SyncLog, user_topic
-from hutong.settings import Settings
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'twin.db'}"
-    migrate(Settings(database_url=url, data_dir=tmp_path))
-    return url
-
-
-@pytest.fixture
-async def db(sqlite_url: str) -> AsyncIterator[Database]:
-    database = Database(sqlite_url)
-    yield database
-    await database.dispose()
 
 
 def _cursor(conn: Any) -> sqlite3.Cursor:
@@ -42,10 +24,12 @@ def _cursor(conn: Any) -> sqlite3.Cursor:
     return raw.cursor()
 
 
-async def test_the_sqlite_twin_appends_and_publishes_what_emit_many_does(db: Database) -> None:
+async def test_the_sqlite_twin_appends_and_publishes_what_emit_many_does(
+    sqlite_db: Database,
+) -> None:
     clock = ManualClock()
     pubsub = InProcessPubSub()
-    log = SyncLog(db, pubsub, clock, Metrics())
+    log = SyncLog(sqlite_db, pubsub, clock, Metrics())
     frames: list[tuple[str, dict[str, Any]]] = []
     for uid in (1, 2, 3, 4):
         await pubsub.subscribe(user_topic(uid), lambda t, m: frames.append((t, m)))
@@ -58,11 +42,11 @@ async def test_the_sqlite_twin_appends_and_publishes_what_emit_many_does(db: Dat
     ]
     live: list[dict[str, Any] | None] = [{"full": 1}, None, {"full": 3}]
 
-    async with db.write() as uow:
+    async with sqlite_db.write() as uow:
         await log.emit_many(uow, events, live=live)
     by_orm = list(frames)
     frames.clear()
-    publish = await db.blocking_write(
+    publish = await sqlite_db.blocking_write(
         lambda conn: log.emit_many_sqlite(_cursor(conn), events, live=live)
     )
     assert frames == [], "nothing is published before the caller says the batch committed"
@@ -89,7 +73,7 @@ async def test_the_sqlite_twin_appends_and_publishes_what_emit_many_does(db: Dat
         assert stored[n:] == stored[:n]
         assert await log.last_seq(uid) == 2 * n
     # Stored byte for byte as SQLAlchemy stores them (JSON text, timestamps).
-    async with db.read() as s:
+    async with sqlite_db.read() as s:
         rows = (
             await s.execute(
                 text(
@@ -103,16 +87,16 @@ async def test_the_sqlite_twin_appends_and_publishes_what_emit_many_does(db: Dat
         assert mine[n:] == mine[:n]
 
     # A user with no log yet starts at 1; no events at all is a no-op that publishes nothing.
-    publish = await db.blocking_write(
+    publish = await sqlite_db.blocking_write(
         lambda conn: log.emit_many_sqlite(_cursor(conn), [([4], "t.c", {})])
     )
     await publish()
     assert [(t, m["seq"]) for t, m in frames[-1:]] == [("user:4", 1)]
     frames.clear()
-    publish = await db.blocking_write(lambda conn: log.emit_many_sqlite(_cursor(conn), []))
+    publish = await sqlite_db.blocking_write(lambda conn: log.emit_many_sqlite(_cursor(conn), []))
     await publish()
     assert frames == []
     with pytest.raises(ValueError, match="parallel"):
-        await db.blocking_write(
+        await sqlite_db.blocking_write(
             lambda conn: log.emit_many_sqlite(_cursor(conn), events, live=[None])
         )
