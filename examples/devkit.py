@@ -295,6 +295,51 @@ async def ask_hutong(
         on_paid(out_trade_no, found["amount"], found["payment_id"], "query")
 
 
+class Shop:
+    """What both example backends share: their database (with the kit's tables), the Hutong
+    client, sessions and the webhook verifier; sign-in; Hutong's webhook endpoint; and asking
+    Hutong about a payment the page says it made. A shop gives `_row`, `_out`, `_mark_paid`
+    and the name of what it sells (`what`, for the 404 of an unknown id)."""
+
+    what = "order"
+
+    def __init__(self, config: Config, schema: str) -> None:
+        self.config = config
+        self.db = open_db(config.db_path, schema)
+        self.hutong = Hutong(config)
+        self.sessions = Sessions(self.db)
+        self.verifier = WebhookVerifier(config.app_secret, self.db)
+
+    async def login(self, request: Request) -> Response:
+        return await login(request, self.hutong, self.sessions)
+
+    async def check(self, request: Request) -> Response:
+        """POST …/{id}/check: after requestPayment, ask Hutong if no webhook came yet."""
+        row = self._row(self.path_id(request), self.sessions.openid(request))
+        if row["state"] == "created":
+            await ask_hutong(self.hutong, row["out_trade_no"], self._mark_paid)
+            row = self._row(row["id"], row["openid"])
+        return JSONResponse(self._out(row))
+
+    async def notify(self, request: Request) -> Response:
+        return await webhook(request, self.verifier, self.config.appid, self._mark_paid)
+
+    def path_id(self, request: Request) -> int:
+        raw = request.path_params["id"]
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+            raise ApiError(404, f"no-such-{self.what}", f"No such {self.what}.")
+        return int(raw)
+
+    def _row(self, row_id: int, openid: str) -> Any:
+        raise NotImplementedError
+
+    def _out(self, row: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _mark_paid(self, out_trade_no: str, amount: int, payment_id: int, via: str) -> None:
+        raise NotImplementedError
+
+
 def build_app(
     routes: Sequence[BaseRoute], on_close: Callable[[], Awaitable[None]] | None = None
 ) -> Starlette:

@@ -39,16 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from devkit import (
     ApiError,
     Config,
-    Hutong,
     HutongApiError,
-    Sessions,
-    WebhookVerifier,
-    ask_hutong,
+    Shop,
     build_app,
-    login,
-    open_db,
     serve,
-    webhook,
 )
 
 log = logging.getLogger("city_utilities")
@@ -129,18 +123,13 @@ def bill_of(account: str, period: str) -> dict[str, Any]:
     }
 
 
-class CityUtilities:
+class CityUtilities(Shop):
+    what = "payment"
+
     def __init__(self, config: Config) -> None:
-        self.config = config
-        self.db = open_db(config.db_path, SCHEMA)
-        self.hutong = Hutong(config)
-        self.sessions = Sessions(self.db)
-        self.verifier = WebhookVerifier(config.app_secret, self.db)
+        super().__init__(config, SCHEMA)
 
     # -- the page's API ----------------------------------------------------------------------
-
-    async def login(self, request: Request) -> Response:
-        return await login(request, self.hutong, self.sessions)
 
     async def bill(self, request: Request) -> Response:
         self.sessions.openid(request)
@@ -197,19 +186,11 @@ class CityUtilities:
         return JSONResponse({"payments": [self._out(r) for r in rows]})
 
     async def payment(self, request: Request) -> Response:
-        return JSONResponse(self._out(self._row(_id(request), self.sessions.openid(request))))
+        return JSONResponse(
+            self._out(self._row(self.path_id(request), self.sessions.openid(request)))
+        )
 
-    async def check(self, request: Request) -> Response:
-        row = self._row(_id(request), self.sessions.openid(request))
-        if row["state"] == "created":
-            await ask_hutong(self.hutong, row["out_trade_no"], self._mark_paid)
-            row = self._row(row["id"], row["openid"])
-        return JSONResponse(self._out(row))
-
-    # -- Hutong's webhooks -------------------------------------------------------------------
-
-    async def notify(self, request: Request) -> Response:
-        return await webhook(request, self.verifier, self.config.appid, self._mark_paid)
+    # -- Hutong's payments (the webhook and `check` are the kit's Shop) ------------------------
 
     def _mark_paid(self, out_trade_no: str, amount: int, payment_id: int, via: str) -> None:
         """Idempotent: the first confirmation of the right amount issues the receipt."""
@@ -274,13 +255,6 @@ class CityUtilities:
             ],
             on_close=self.hutong.aclose,
         )
-
-
-def _id(request: Request) -> int:
-    raw = request.path_params["id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise ApiError(404, "no-such-payment", "No such payment.")
-    return int(raw)
 
 
 def main() -> None:

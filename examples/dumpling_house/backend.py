@@ -41,17 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from devkit import (
     ApiError,
     Config,
-    Hutong,
     HutongApiError,
-    Sessions,
-    WebhookVerifier,
-    ask_hutong,
+    Shop,
     build_app,
     json_body,
-    login,
-    open_db,
     serve,
-    webhook,
 )
 
 log = logging.getLogger("dumpling_house")
@@ -95,20 +89,15 @@ CREATE INDEX IF NOT EXISTS orders_openid ON orders (openid, id);
 """
 
 
-class DumplingHouse:
+class DumplingHouse(Shop):
+    what = "order"
+
     def __init__(self, config: Config, *, cook_after_s: float, ready_after_s: float) -> None:
-        self.config = config
-        self.db = open_db(config.db_path, SCHEMA)
-        self.hutong = Hutong(config)
-        self.sessions = Sessions(self.db)
-        self.verifier = WebhookVerifier(config.app_secret, self.db)
+        super().__init__(config, SCHEMA)
         self.cook_after_s = cook_after_s
         self.ready_after_s = ready_after_s
 
     # -- the page's API ----------------------------------------------------------------------
-
-    async def login(self, request: Request) -> Response:
-        return await login(request, self.hutong, self.sessions)
 
     async def menu(self, _: Request) -> Response:
         return JSONResponse({"shop": "Dumpling House", "currency": "CNY", "dishes": MENU})
@@ -150,20 +139,10 @@ class DumplingHouse:
         return JSONResponse({"orders": [self._out(r) for r in rows]})
 
     async def order(self, request: Request) -> Response:
-        row = self._row(_id(request), self.sessions.openid(request))
+        row = self._row(self.path_id(request), self.sessions.openid(request))
         return JSONResponse(self._out(row))
 
-    async def check(self, request: Request) -> Response:
-        row = self._row(_id(request), self.sessions.openid(request))
-        if row["state"] == "created":
-            await ask_hutong(self.hutong, row["out_trade_no"], self._mark_paid)
-            row = self._row(row["id"], row["openid"])
-        return JSONResponse(self._out(row))
-
-    # -- Hutong's webhooks -------------------------------------------------------------------
-
-    async def notify(self, request: Request) -> Response:
-        return await webhook(request, self.verifier, self.config.appid, self._mark_paid)
+    # -- Hutong's payments (the webhook and `check` are the kit's Shop) ------------------------
 
     def _mark_paid(self, out_trade_no: str, amount: int, payment_id: int, via: str) -> None:
         """Idempotent: only the first confirmation counts, and only for the right amount."""
@@ -245,13 +224,6 @@ def _lines(items: object) -> list[tuple[str, int]]:
         if qty_of[dish] > MAX_QTY:
             raise ApiError(422, "bad-cart", f"A quantity must be 1–{MAX_QTY}.")
     return sorted(qty_of.items(), key=lambda line: list(PRICES).index(line[0]))
-
-
-def _id(request: Request) -> int:
-    raw = request.path_params["id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise ApiError(404, "no-such-order", "No such order.")
-    return int(raw)
 
 
 def main() -> None:
