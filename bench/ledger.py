@@ -49,7 +49,7 @@ from hutong.cli import migrate  # noqa: E402
 from hutong.core.clock import SystemClock  # noqa: E402
 from hutong.core.db import Database  # noqa: E402
 from hutong.settings import Settings  # noqa: E402
-from hutong.wallet import Ledger, audit  # noqa: E402
+from hutong.wallet import Ledger, WalletService, audit  # noqa: E402
 from hutong.wallet.ledger import BANK, MERCHANT, WALLET, Op, memo_text, request_hash  # noqa: E402
 
 ACCOUNTS = 1_000
@@ -141,6 +141,15 @@ def fresh_sqlite() -> tuple[str, Path]:
     url = f"sqlite+aiosqlite:///{tmp / 'hutong.db'}"
     migrate(Settings(database_url=url, data_dir=tmp))
     return url, tmp
+
+
+async def fund(wallet: WalletService, user_id: int, pin: str, password: str, fen: int) -> None:
+    """A payer for the service-level benchmarks: a payment PIN and `fen` topped up."""
+    await wallet.pins.set_pin(user_id, pin, current_pin=None, password=password)
+    ledger = wallet.ledger
+    bank, account = await ledger.account(BANK), await ledger.account(WALLET, user_id)
+    op = Op("topup", ((bank, -fen), (account, fen)), ledger.now_us(), memo="{}")
+    assert (await ledger.submit(op)).ok
 
 
 def fresh_pg(url: str) -> str:

@@ -57,14 +57,13 @@ import _common as c
 c.ensure_venv()
 sys.path.insert(0, str(c.ROOT / "src"))
 
-from ledger import fresh_pg, fresh_sqlite  # noqa: E402
+from ledger import fresh_pg, fresh_sqlite, fund  # noqa: E402
 
 from hutong.app import Container, build_container  # noqa: E402
 from hutong.core.passwords import Hasher  # noqa: E402
 from hutong.miniapps.schemas import AppIn, DeveloperIn, OrderIn  # noqa: E402
 from hutong.settings import Settings  # noqa: E402
 from hutong.wallet import audit  # noqa: E402
-from hutong.wallet.ledger import BANK, WALLET, Op  # noqa: E402
 from hutong.wallet.schemas import PayIn  # noqa: E402
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/hutong_bench_miniapps"
@@ -181,15 +180,10 @@ async def _setup(box: Container, users: int) -> tuple[Any, list[tuple[int, str]]
     app = await svc.apps.by_appid(created.appid)
     assert app is not None
     payers = []
-    ledger = box.wallet.ledger
-    bank = await ledger.account(BANK)
     for i in range(users):
         new = await box.accounts.register(f"mpay{i}_{tag}", PASSWORD, None, device_name="b", ip="")
         uid = new.me.id
-        await box.wallet.pins.set_pin(uid, PIN, current_pin=None, password=PASSWORD)
-        wallet = await ledger.account(WALLET, uid)
-        op = Op("topup", ((bank, -10_000_000), (wallet, 10_000_000)), ledger.now_us(), memo="{}")
-        assert (await ledger.submit(op)).ok
+        await fund(box.wallet, uid, PIN, PASSWORD, 10_000_000)
         payers.append((uid, (await svc.payments.app_user(app.id, uid)).openid))
     return app, payers
 

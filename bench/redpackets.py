@@ -38,14 +38,13 @@ import _common as c
 c.ensure_venv()
 sys.path.insert(0, str(c.ROOT / "src"))
 
-from ledger import fresh_pg, fresh_sqlite  # noqa: E402
+from ledger import fresh_pg, fresh_sqlite, fund  # noqa: E402
 
 from hutong.app import Container, build_container  # noqa: E402
 from hutong.core.errors import HutongError  # noqa: E402
 from hutong.redpackets.schemas import SendIn  # noqa: E402
 from hutong.settings import Settings  # noqa: E402
 from hutong.wallet import audit  # noqa: E402
-from hutong.wallet.ledger import BANK, WALLET, Op  # noqa: E402
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/hutong_bench_redpackets"
 PIN = "258036"
@@ -66,11 +65,7 @@ async def _setup(box: Container, data_dir: Path) -> tuple[int, list[int], int]:
             await box.contacts.make_friends(uow, owner, m)
     senders = ids[:32]
     for uid in senders:
-        await box.wallet.pins.set_pin(uid, PIN, current_pin=None, password=PASSWORD)
-        ledger = box.wallet.ledger
-        bank, wallet = await ledger.account(BANK), await ledger.account(WALLET, uid)
-        op = Op("topup", ((bank, -10_000_000), (wallet, 10_000_000)), ledger.now_us(), memo="{}")
-        assert (await ledger.submit(op)).ok
+        await fund(box.wallet, uid, PIN, PASSWORD, 10_000_000)
     for uid in ids:  # wallets exist, as they would for members who ever used one
         await box.wallet.wallet_account(uid)
     chat = await box.groups.create(owner, "红包群", others)
