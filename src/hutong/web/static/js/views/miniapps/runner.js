@@ -221,8 +221,11 @@ export function runnerView(ctx) {
   (async () => {
     try {
       const q = versionId ? `?version_id=${encodeURIComponent(versionId)}` : "";
-      launch = await api.post(`/miniapps/apps/${encodeURIComponent(appid)}/launch${q}`, undefined, { signal: ctx.signal });
-      app = await api.get(`/miniapps/apps/${encodeURIComponent(appid)}`, { signal: ctx.signal }).catch(() => ({ appid, name: "Mini program", category: "other" }));
+      // The app's page (title, category) is not public before release: a preview gets a stand-in.
+      [launch, app] = await Promise.all([
+        api.post(`/miniapps/apps/${encodeURIComponent(appid)}/launch${q}`, undefined, { signal: ctx.signal }),
+        api.get(`/miniapps/apps/${encodeURIComponent(appid)}`, { signal: ctx.signal }).catch(() => ({ appid, name: "Mini program", category: "other" })),
+      ]);
       if (!ctx.alive) return;
       title.textContent = app.name;
       document.title = `${app.name} · Hutong`;
