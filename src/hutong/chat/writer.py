@@ -18,7 +18,7 @@ queued and writes it with a fixed number of set-based statements, whatever the b
 
 While a batch is written the next one queues, so the batch size follows the load: one message
 when idle, hundreds under a storm. On SQLite the whole batch is one blocking call on the
-writer's own thread and `sqlite3` connection (`_SqliteLine`: the process's write turn, one
+writer's own thread and `sqlite3` connection (`core.db.SqliteThread`: the process's write turn, one
 `BEGIN IMMEDIATE … COMMIT`) in plain `sqlite3` statements, the way the wallet ledger writes:
 through SQLAlchemy and aiosqlite the same ten statements cost a loop round trip and a thread hop
 each, which made the send path CPU-bound. The realtime and contacts parts of it are those
@@ -32,14 +32,12 @@ meantime), each send is retried alone; the unique `(sender_id, client_id)` makes
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -49,7 +47,7 @@ from hutong.chat.models import Chat, Member, Message
 from hutong.chat.schemas import MessageOut
 from hutong.chat.store import MESSAGE_EVENT, ChatDeps, NotAMember, NotFriends, message_out
 from hutong.contacts import NotFriend, pair_problems_sqlite
-from hutong.core.db import AfterCommit, Database, UnitOfWork, sqlite_connection
+from hutong.core.db import AfterCommit, SqliteThread, UnitOfWork, sqlite_time
 from hutong.core.errors import Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
@@ -85,7 +83,7 @@ class MessageWriter:
         self._inflight: list[asyncio.Future[Outcome]] = []
         self.batches = 0
         self.messages = 0
-        self._line = _SqliteLine(deps.db) if deps.db.is_sqlite else None
+        self._line = SqliteThread(deps.db, "chat-sqlite") if deps.db.is_sqlite else None
 
     async def submit(self, p: Pending) -> MessageOut:
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -148,7 +146,7 @@ class MessageWriter:
 
     async def _apply(self, batch: list[Pending]) -> list[Outcome]:
         if self._line is not None:
-            outcomes, publish = await self._line.run(lambda conn: self._apply_sqlite(conn, batch))
+            outcomes, publish = await self._line.write(lambda conn: self._apply_sqlite(conn, batch))
             try:
                 await publish()
             except Exception:
@@ -227,7 +225,7 @@ class MessageWriter:
         self, conn: sqlite3.Connection, batch: list[Pending]
     ) -> tuple[list[Outcome], AfterCommit]:
         """The batch in plain `sqlite3` statements, as one blocking call on the writer's
-        thread inside `BEGIN IMMEDIATE … COMMIT` (`_SqliteLine.run`, which holds the process's
+        thread inside `BEGIN IMMEDIATE … COMMIT` (`SqliteThread.write`, which holds the process's
         write turn). The same reads, checks and rows as `_apply_orm`, with the statements
         running back to back in C instead of one loop round trip each. Returns the answers and
         the publish to await once committed."""
@@ -244,7 +242,7 @@ class MessageWriter:
             if not fresh:
                 return judged.answers(), _nothing
             now = self.deps.clock.now()
-            stamp = _sqlite_time(now)
+            stamp = sqlite_time(now)
             per_chat = judged.per_chat(fresh)
             lasts: dict[int, int] = {}
             for n, ids in _by_count(per_chat):
@@ -278,51 +276,6 @@ class MessageWriter:
         finally:
             cur.close()
         return judged.answers(), publish
-
-
-class _SqliteLine:
-    """The writer's own `sqlite3` connection to the database file (WAL, `synchronous=NORMAL`,
-    like the engine's), used only from its one thread, as the wallet ledger's store does: a
-    batch is one hop there and back, and its transaction is plain `BEGIN IMMEDIATE … COMMIT`.
-    It queues for the write lock with the process's other writers (`Database.write_turn`), not
-    in SQLite's busy handler."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-sqlite")
-        self._conn: sqlite3.Connection | None = None
-
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        async with self.db.write_turn():
-            return await loop.run_in_executor(self._executor, self._transaction, fn)
-
-    async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-
-    # -- on the writer thread -------------------------------------------------------------
-
-    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            out = fn(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
-        return out
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = sqlite_connection(self.db.url)
-        return self._conn
-
-    def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
 
 class _Roster(NamedTuple):
@@ -367,10 +320,6 @@ _SQLITE_UNHIDE = (
     "UPDATE chat_members SET hidden = 0 "
     "WHERE chat_id IN (SELECT value FROM json_each(?)) AND hidden = 1 AND status = 'active'"
 )
-
-
-def _sqlite_time(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _stored_out(r: Any) -> MessageOut:
