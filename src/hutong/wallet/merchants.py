@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hutong.core.auth import Principal
+from hutong.core.db import from_sqlite_time
 from hutong.core.errors import Conflict, Expired, InvalidInput, NotFound, TooManyRequests
 from hutong.core.qrcodes import QrRegistry
 from hutong.core.signing import SignedToken
@@ -55,6 +57,24 @@ if TYPE_CHECKING:
 
 T = LedgerTransaction
 P = LedgerPosting
+
+
+def _parse_ident(ident: str) -> tuple[int, int]:
+    """(merchant id, QR version) of a collect-money code's ident."""
+    try:
+        mid, version = (int(x) for x in ident.split(":"))
+    except ValueError:
+        raise NotFound("This code is not a valid Hutong code.") from None
+    return mid, version
+
+
+def _current(m: Merchant | None, version: int) -> Merchant:
+    """The merchant a collect-money code of `version` names, if that code is still its own."""
+    if m is None:
+        raise NotFound("This merchant no longer exists.")
+    if m.qr_version != version:
+        raise Expired("This collect-money code was replaced by the merchant.")
+    return m
 
 
 def public(m: Merchant) -> MerchantPublic:
@@ -138,20 +158,33 @@ class Merchants:
     # -- the collect-money QR ------------------------------------------------------------
 
     async def _by_ident(self, ident: str, *, session: AsyncSession | None = None) -> Merchant:
-        try:
-            mid, version = (int(x) for x in ident.split(":"))
-        except ValueError:
-            raise NotFound("This code is not a valid Hutong code.") from None
+        mid, version = _parse_ident(ident)
         if session is not None:
             m = await session.get(Merchant, mid)
         else:
             async with self.svc.db.read() as s:
                 m = await s.get(Merchant, mid)
-        if m is None:
-            raise NotFound("This merchant no longer exists.")
-        if m.qr_version != version:
-            raise Expired("This collect-money code was replaced by the merchant.")
-        return m
+        return _current(m, version)
+
+    def _by_ident_sqlite(self, conn: sqlite3.Connection, ident: str) -> Merchant:
+        """`_by_ident` in plain `sqlite3` (`WalletService.prepare`'s SQLite path)."""
+        mid, version = _parse_ident(ident)
+        row = conn.execute(
+            "SELECT owner_id, name, kind, qr_version, created_at FROM wallet_merchants "
+            "WHERE id = ?",
+            (mid,),
+        ).fetchone()
+        m = None
+        if row is not None:
+            m = Merchant(
+                id=mid,
+                owner_id=row[0],
+                name=row[1],
+                kind=row[2],
+                qr_version=row[3],
+                created_at=from_sqlite_time(row[4]),
+            )
+        return _current(m, version)
 
     async def resolve_qr(self, token: SignedToken, principal: Principal | None) -> dict[str, Any]:
         """What scanning a collect-money code shows: pay this merchant (amount entered next)."""
@@ -176,15 +209,18 @@ class Merchants:
             {"op": "pay", "qr": body.qr_token, "amount": body.amount, "note": body.note}
         )
         found: list[Merchant] = []
+        assert self.registry is not None
+        signed = self.registry.verify(body.qr_token)
+        if signed.kind != "pay":
+            raise InvalidInput("That is not a collect-money code.", fields={"qr_token": "kind"})
 
         async def check(s: AsyncSession) -> None:
-            assert self.registry is not None
-            signed = self.registry.verify(body.qr_token)
-            if signed.kind != "pay":
-                raise InvalidInput("That is not a collect-money code.", fields={"qr_token": "kind"})
             found.append(await self._by_ident(signed.ident, session=s))
 
-        ready = await svc.prepare(payer_id, key, fp, check)
+        def check_sqlite(conn: sqlite3.Connection) -> None:
+            found.append(self._by_ident_sqlite(conn, signed.ident))
+
+        ready = await svc.prepare(payer_id, key, fp, check, check_sqlite=check_sqlite)
         outcome = ready.outcome
         if outcome is None:
             m = found[0]

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -37,7 +38,7 @@ from hutong.accounts import AccountService
 from hutong.contacts import ContactsService
 from hutong.core.clock import Clock
 from hutong.core.content import ContentKind, ContentPolicy
-from hutong.core.db import Database
+from hutong.core.db import Database, from_sqlite_time
 from hutong.core.passwords import Hasher
 from hutong.core.qrcodes import QrRegistry
 from hutong.core.ratelimit import RateLimiter
@@ -61,6 +62,7 @@ from hutong.wallet.ledger import (
     Counter,
     Ledger,
     Outcome,
+    lookup_sqlite,
 )
 from hutong.wallet.ledger.models import LedgerCounter, LedgerHold, LedgerIdempotency
 from hutong.wallet.models import WalletUser
@@ -81,6 +83,14 @@ class Prepared:
 
     outcome: Outcome | None
     row: WalletUser | None
+
+
+def _replayed(found: tuple[str, Outcome], fingerprint: str) -> Outcome:
+    """A stored (request hash, outcome): the outcome if it answers this request."""
+    stored_hash, outcome = found
+    if stored_hash != fingerprint:
+        raise IdempotencyKeyReused("This Idempotency-Key belongs to a different request.")
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -251,11 +261,20 @@ class WalletService:
         key: str,
         fingerprint: str,
         check: Callable[[AsyncSession], Awaitable[None]] | None = None,
+        *,
+        check_sqlite: Callable[[sqlite3.Connection], None] | None = None,
     ) -> Prepared:
         """Everything a money-moving request reads before it moves money, in one read
         transaction (on SQLite each transaction through aiosqlite costs more than the ledger
         write itself): the idempotency key, then — only for a new key — the caller's checks
-        (friendship, blocks…) and the user's PIN/limit row."""
+        (friendship, blocks…) and the user's PIN/limit row.
+
+        On SQLite a caller whose checks have a plain-`sqlite3` twin (`check_sqlite`), or that
+        has none, reads it all on the database's reader thread in plain statements."""
+        if self.db.is_sqlite and (check is None or check_sqlite is not None):
+            return await self.db.quick_read(
+                lambda conn: self._prepare_sqlite(conn, user_id, key, fingerprint, check_sqlite)
+            )
         async with self.db.read() as s:
             outcome = await self.replay(user_id, key, fingerprint, session=s)
             if outcome is not None:
@@ -264,17 +283,44 @@ class WalletService:
                 await check(s)
             return Prepared(None, await s.get(WalletUser, user_id))
 
+    def _prepare_sqlite(
+        self,
+        conn: sqlite3.Connection,
+        user_id: int,
+        key: str,
+        fingerprint: str,
+        check: Callable[[sqlite3.Connection], None] | None,
+    ) -> Prepared:
+        found = lookup_sqlite(conn, user_id, key)
+        if found is not None:
+            return Prepared(_replayed(found, fingerprint), None)
+        if check is not None:
+            check(conn)
+        row = conn.execute(
+            "SELECT pin_hash, pin_failures, pin_locked_until, daily_limit, updated_at "
+            "FROM wallet_users WHERE user_id = ?",
+            (user_id,),
+        ).fetchone()
+        if row is None:
+            return Prepared(None, None)
+        return Prepared(
+            None,
+            WalletUser(
+                user_id=user_id,
+                pin_hash=row[0],
+                pin_failures=row[1],
+                pin_locked_until=from_sqlite_time(row[2]),
+                daily_limit=row[3],
+                updated_at=from_sqlite_time(row[4]),
+            ),
+        )
+
     async def replay(
         self, scope: int, key: str, fingerprint: str, *, session: AsyncSession | None = None
     ) -> Outcome | None:
         """The stored outcome of `key`, None if it is new; 409 if it named another request."""
         found = await self.ledger.lookup(scope, key, session=session)
-        if found is None:
-            return None
-        stored_hash, outcome = found
-        if stored_hash != fingerprint:
-            raise IdempotencyKeyReused("This Idempotency-Key belongs to a different request.")
-        return outcome
+        return None if found is None else _replayed(found, fingerprint)
 
     def today(self) -> dt.date:
         return self.clock.now().astimezone(self.tz).date()

@@ -39,6 +39,7 @@ from hutong.wallet.ledger.service import (
     Hold,
     Ledger,
 )
+from hutong.wallet.ledger.sqlite import lookup_sqlite
 
 __all__ = [
     "BANK",
@@ -60,6 +61,7 @@ __all__ = [
     "Op",
     "Outcome",
     "audit",
+    "lookup_sqlite",
     "memo_text",
     "request_hash",
 ]

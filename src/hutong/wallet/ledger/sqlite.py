@@ -36,6 +36,17 @@ from hutong.wallet.ledger.entries import (
 Undo = list[tuple[str, tuple[object, ...]]]
 
 
+def lookup_sqlite(
+    conn: sqlite3.Connection | sqlite3.Cursor, scope: int, key: str
+) -> tuple[str, Outcome] | None:
+    """The stored (request hash, outcome) of an idempotency key (`Ledger.lookup`'s twin)."""
+    found = conn.execute(
+        "SELECT request_hash, outcome FROM ledger_idempotency WHERE scope = ? AND key = ?",
+        (scope, key),
+    ).fetchone()
+    return None if found is None else (str(found[0]), Outcome.from_json(found[1], replayed=True))
+
+
 class SqliteLedgerStore:
     def __init__(self, path: str) -> None:
         self._path = path
@@ -99,14 +110,9 @@ class _Batch:
     def apply(self, op: Op) -> Outcome:
         cur = self.cur
         if op.key:
-            found = cur.execute(
-                "SELECT request_hash, outcome FROM ledger_idempotency WHERE scope = ? AND key = ?",
-                (op.scope, op.key),
-            ).fetchone()
+            found = lookup_sqlite(cur, op.scope, op.key)
             if found is not None:
-                if found[0] != op.request_hash:
-                    return Outcome(False, error=KEY_REUSED)
-                return Outcome.from_json(found[1], replayed=True)
+                return found[1] if found[0] == op.request_hash else Outcome(False, error=KEY_REUSED)
         tx_id = self.head_id + 1
         error = self._guards(op, tx_id)
         if error:
