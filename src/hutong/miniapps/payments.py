@@ -27,6 +27,9 @@ import datetime as dt
 import json
 import logging
 import secrets
+import sqlite3
+import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -35,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from hutong.core.db import from_sqlite_time, sqlite_time
 from hutong.core.errors import Expired, NotFound
 from hutong.miniapps.errors import BadLoginCode, OrderAlreadyPaid, OrderNotPaid, OrderReused
 from hutong.miniapps.models import (
@@ -55,6 +59,7 @@ from hutong.miniapps.schemas import (
     UserOrderOut,
 )
 from hutong.miniapps.service import sha256_hex
+from hutong.miniapps.webhooks import LEASE_S, insert_webhook_sqlite
 from hutong.wallet.schemas import PayIn, PaymentOut
 from hutong.wallet.schemas import RefundIn as WalletRefundIn
 
@@ -63,6 +68,7 @@ if TYPE_CHECKING:
 
 MO = MiniAppOrder
 log = logging.getLogger(__name__)
+PAYEE_TTL_S = 10.0
 
 
 def payment_key(order_id: int) -> str:
@@ -74,6 +80,7 @@ class Payments:
     def __init__(self, svc: MiniApps) -> None:
         self.svc = svc
         self._collect_qr: dict[int, str] = {}  # merchant id → its collect-money code
+        self._payees: dict[int, tuple[float, MiniApp, Developer]] = {}  # app id → (when, …)
 
     # -- users as apps know them --------------------------------------------------------------
 
@@ -209,6 +216,14 @@ class Payments:
             s.add(order)
             return order, True
 
+        if self.svc.db.is_sqlite:
+            # The same, as a step of the process's group commit: orders made at the same
+            # moment share one commit (steps run one after another, so the same number made
+            # twice at once finds the first).
+            order, new = await self.svc.db.group.submit(
+                lambda conn: self._create_sqlite(conn, app, body, fingerprint, now)
+            )
+            return _order_out(app, order) if new else self._same(app, order, fingerprint)
         try:
             # One short transaction: the lookup, the checks and the insert.
             order, new = await self.svc.write_at_once(create)
@@ -218,6 +233,52 @@ class Payments:
             assert existing is not None
             return self._same(app, existing, fingerprint)
         return _order_out(app, order) if new else self._same(app, order, fingerprint)
+
+    def _create_sqlite(
+        self,
+        conn: sqlite3.Connection,
+        app: MiniApp,
+        body: OrderIn,
+        fingerprint: str,
+        now: dt.datetime,
+    ) -> tuple[MiniAppOrder, bool]:
+        """`create_order`'s transaction in plain `sqlite3`."""
+        found = conn.execute(
+            _SELECT_ORDER + "app_id = ? AND out_trade_no = ?",
+            (app.id, body.out_trade_no),
+        ).fetchone()
+        if found is not None:
+            return _order_from_row(found), False
+        self.svc.webhooks.check_allowed(app, body.notify_url, field="notify_url")
+        self.svc.wallet.check_amount(body.amount)
+        user = conn.execute(
+            "SELECT user_id FROM miniapp_users WHERE app_id = ? AND openid = ?",
+            (app.id, body.openid),
+        ).fetchone()
+        if user is None:
+            raise NotFound("No user of this app has that openid.", fields={"openid": "unknown"})
+        row = (
+            None,
+            app.id,
+            body.out_trade_no,
+            "wx" + secrets.token_urlsafe(18),
+            fingerprint,
+            user[0],
+            body.openid,
+            body.amount,
+            body.description,
+            body.notify_url,
+            "created",
+            None,
+            0,
+            sqlite_time(now),
+            None,
+        )
+        new = conn.execute(
+            _INSERT_ORDER,
+            row,
+        ).fetchone()
+        return _order_from_row((new[0], *row[1:])), True
 
     def _same(self, app: MiniApp, order: MiniAppOrder, fingerprint: str) -> OrderOut:
         if order.request_hash != fingerprint:
@@ -244,18 +305,39 @@ class Payments:
     async def _user_order(
         self, user_id: int, prepay_id: str
     ) -> tuple[MiniAppOrder, MiniApp, Developer]:
+        if self.svc.db.is_sqlite:
+            order = await self.svc.db.quick_read(
+                lambda conn: _order_by_prepay_id_sqlite(conn, prepay_id)
+            )
+        else:
+            async with self.svc.db.read() as s:
+                order = await s.scalar(select(MO).where(MO.prepay_id == prepay_id))
+        if order is None or order.user_id != user_id:
+            raise NotFound("No such order.")  # someone else's order reveals nothing
+        app, dev = await self._payee(order.app_id)
+        return order, app, dev
+
+    async def _payee(self, app_id: int) -> tuple[MiniApp, Developer]:
+        """An order's app and developer, as the pay sheet shows them: remembered for a few
+        seconds (an app's name may show the old one that long after a rename; the money
+        goes by the developer's merchant account, which never changes)."""
+        now = time.monotonic()
+        cached = self._payees.get(app_id)
+        if cached is not None and now - cached[0] < PAYEE_TTL_S:
+            return cached[1], cached[2]
         async with self.svc.db.read() as s:
             found = (
                 await s.execute(
-                    select(MO, MiniApp, Developer)
-                    .join(MiniApp, MiniApp.id == MO.app_id)
+                    select(MiniApp, Developer)
                     .join(Developer, Developer.user_id == MiniApp.developer_id)
-                    .where(MO.prepay_id == prepay_id)
+                    .where(MiniApp.id == app_id)
                 )
             ).first()
-        if found is None or found[0].user_id != user_id:
-            raise NotFound("No such order.")  # someone else's order reveals nothing
-        return found[0], found[1], found[2]
+        assert found is not None  # an order's app is never deleted
+        if len(self._payees) > 1000:
+            self._payees.clear()
+        self._payees[app_id] = (now, found[0], found[1])
+        return found[0], found[1]
 
     async def user_order(self, user_id: int, prepay_id: str) -> UserOrderOut:
         return _user_view(*await self._user_order(user_id, prepay_id))
@@ -321,21 +403,47 @@ class Payments:
             },
         )
 
-        def mark(s: Session) -> bool:
+        # Leased to this process when it has room to send at once: handed straight to the
+        # sender after the commit, with no claim. Should the process stop first, the lease
+        # lapses and any worker's delivery task claims it as usual.
+        webhooks = self.svc.webhooks
+        leased = webhooks.has_room()
+        if leased:
+            hook.next_at = hook.created_at + dt.timedelta(seconds=LEASE_S)
+
+        def mark(s: Session) -> int | None:
             marked = s.execute(
                 update(MO)
                 .where(MO.id == order.id, MO.status == "created")
                 .values(status="paid", payment_id=payment_id, paid_at=now)
             )
             if not marked.rowcount:  # type: ignore[attr-defined]
-                return False
+                return None
             s.add(hook)
-            return True
+            s.flush()
+            return hook.id
 
-        if not await self.svc.write_at_once(mark):
+        def mark_sqlite(conn: sqlite3.Connection) -> int | None:
+            marked = conn.execute(
+                "UPDATE miniapp_orders SET status = 'paid', payment_id = ?, paid_at = ? "
+                "WHERE id = ? AND status = 'created'",
+                (payment_id, sqlite_time(now), order.id),
+            )
+            if marked.rowcount != 1:
+                return None
+            return insert_webhook_sqlite(conn, hook)
+
+        if self.svc.db.is_sqlite:
+            hook_id = await self.svc.db.group.submit(mark_sqlite)
+        else:
+            hook_id = await self.svc.write_at_once(mark)
+        if hook_id is None:
             return False
         order.status, order.payment_id, order.paid_at = "paid", payment_id, now
-        await self.svc.webhooks.kick()
+        if leased:
+            webhooks.hand_over(hook_id, app, hook.url, hook.body)
+        else:
+            await webhooks.kick()
         return True
 
     async def complete_charged(self, *, grace_s: float = 30.0, page: int = 200) -> int:
@@ -439,6 +547,45 @@ class Payments:
             refund_id=done.id,
             order=_order_out(app, row),
         )
+
+
+# An order's columns in plain `sqlite3`, in `_order_from_row`'s order.
+_SELECT_ORDER = (
+    "SELECT id, app_id, out_trade_no, prepay_id, request_hash, user_id, openid, amount, "
+    "description, notify_url, status, payment_id, refunded, created_at, paid_at "
+    "FROM miniapp_orders WHERE "
+)
+_INSERT_ORDER = (
+    "INSERT INTO miniapp_orders (id, app_id, out_trade_no, prepay_id, request_hash, user_id, "
+    "openid, amount, description, notify_url, status, payment_id, refunded, created_at, "
+    "paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+
+
+def _order_from_row(r: Sequence[Any]) -> MiniAppOrder:
+    """An order read (or written) in plain `sqlite3` in `_SELECT_ORDER`'s order, detached."""
+    return MO(
+        id=r[0],
+        app_id=r[1],
+        out_trade_no=r[2],
+        prepay_id=r[3],
+        request_hash=r[4],
+        user_id=r[5],
+        openid=r[6],
+        amount=r[7],
+        description=r[8],
+        notify_url=r[9],
+        status=r[10],
+        payment_id=r[11],
+        refunded=r[12],
+        created_at=from_sqlite_time(r[13]),
+        paid_at=from_sqlite_time(r[14]),
+    )
+
+
+def _order_by_prepay_id_sqlite(conn: sqlite3.Connection, prepay_id: str) -> MiniAppOrder | None:
+    found = conn.execute(_SELECT_ORDER + "prepay_id = ?", (prepay_id,)).fetchone()
+    return None if found is None else _order_from_row(found)
 
 
 def _user_view(order: MiniAppOrder, app: MiniApp, dev: Developer) -> UserOrderOut:
