@@ -261,7 +261,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         ),
     )
     # Friend transfers appear in the friends' chat, posted with the delivery of their events.
-    wallet.outbox.on_relay(TransferMessages(chat_deps))
+    wallet.outbox.on_relay(TransferMessages(chat_deps), TransferMessages.KINDS)
     microblog = MicroblogService(
         db,
         clock,

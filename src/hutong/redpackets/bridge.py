@@ -37,6 +37,8 @@ def direct_key(a: int, b: int) -> str:
 
 
 class TransferMessages:
+    KINDS = frozenset(STEPS)  # the wallet events it acts on
+
     def __init__(self, chat_deps: ChatDeps) -> None:
         self.deps = chat_deps
 

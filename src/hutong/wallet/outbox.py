@@ -17,18 +17,23 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from sqlalchemy import delete, select
 
-from hutong.core.db import Database, UnitOfWork
+from hutong.core.db import AfterCommit, Database, UnitOfWork
 from hutong.realtime import SyncLog
 from hutong.wallet.ledger.models import LedgerOutbox
 
 log = logging.getLogger(__name__)
 Event = tuple[list[int], str, dict[str, Any]]
 RelayHook = Callable[[UnitOfWork, list[Event]], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _fill(payload: dict[str, Any], tx_id: int) -> dict[str, Any]:
@@ -54,12 +59,15 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._stopping = False
         self._relay_hooks: list[RelayHook] = []
+        self._hooked: set[str] = set()  # event kinds some hook acts on
 
-    def on_relay(self, fn: RelayHook) -> None:
-        """Call `fn(uow, events)` inside each relay transaction with the events it delivers
-        (`(user_ids, kind, payload)`), so that what `fn` writes commits exactly when they are
-        delivered: once. Higher layers use it (chat messages for transfers)."""
+    def on_relay(self, fn: RelayHook, kinds: Iterable[str]) -> None:
+        """Call `fn(uow, events)` inside each relay transaction that delivers an event of one
+        of `kinds`, with the events it delivers (`(user_ids, kind, payload)`), so that what
+        `fn` writes commits exactly when they are delivered: once. Higher layers use it (chat
+        messages for transfers)."""
         self._relay_hooks.append(fn)
+        self._hooked.update(kinds)
 
     def start(self) -> None:
         if self._task is None and not self._stopping:
@@ -103,6 +111,14 @@ class Outbox:
                     return total
 
     async def _deliver_page(self) -> int:
+        if self.db.is_sqlite:
+            # A page no hook acts on (payments, refunds, top-ups…) is one step of the group
+            # commit in plain `sqlite3`; a page with events for a hook goes the ORM way.
+            done = await self.db.group.submit(self._deliver_page_sqlite)
+            if done is not None:
+                n, publish = done
+                await publish()
+                return n
         async with self.db.write() as uow:
             s = uow.session
             waiting = select(LedgerOutbox.id).order_by(LedgerOutbox.id).limit(self.page)
@@ -127,6 +143,25 @@ class Outbox:
                 for r in sorted(rows, key=lambda r: r.id)
             ]
             await self.sync.emit_many(uow, events)
-            for hook in self._relay_hooks:
-                await hook(uow, events)
+            if self._hooked.intersection(e[1] for e in events):
+                for hook in self._relay_hooks:
+                    await hook(uow, events)
             return len(ids)
+
+    def _deliver_page_sqlite(self, conn: sqlite3.Connection) -> tuple[int, AfterCommit] | None:
+        """`_deliver_page` in plain `sqlite3`, or None (and nothing done) when a hook wants
+        one of the page's events."""
+        rows = conn.execute(
+            "SELECT id, tx_id, user_ids, kind, payload FROM ledger_outbox ORDER BY id LIMIT ?",
+            (self.page,),
+        ).fetchall()
+        if not rows:
+            return 0, _nothing
+        if self._hooked.intersection(r[3] for r in rows):
+            return None
+        conn.execute(
+            "DELETE FROM ledger_outbox WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([r[0] for r in rows]),),
+        )
+        events = [(json.loads(r[2]), r[3], _fill(json.loads(r[4]), int(r[1]))) for r in rows]
+        return len(rows), self.sync.emit_many_sqlite(conn.cursor(), events)
