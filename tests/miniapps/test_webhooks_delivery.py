@@ -4,6 +4,7 @@ developer's slow backend does not hold back another's payment notification."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hutong.app import Container
+from hutong.core.clock import ManualClock
 from hutong.miniapps.models import MiniAppWebhook
+from hutong.miniapps.webhooks import LEASE_S
 from tests.helpers import Api, User
 from tests.miniapps.test_payments import live_app, order, pay
 from tests.miniapps.util import Backend, Received, openid_of
@@ -109,3 +112,37 @@ async def test_a_public_webhook_may_use_a_port_the_app_declared_and_no_other(
         "P1": "refused: host does not resolve",
         "P2": "refused: unusual port",
     }
+
+
+async def test_a_notification_leased_to_a_worker_that_died_is_claimed_after_the_lease(
+    api: Api,
+    moderator: User,
+    backend: Backend,
+    container: Container,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A payment's notification is written leased to the worker that took the payment, and
+    handed to its sender without a claim. Should that worker stop between the commit and
+    the send, the notification waits out the lease and any worker's task sends it, once."""
+    dev = await live_app(api, moderator)
+    user = await wallet_user(api, 10_000)
+    openid = await openid_of(api, dev, user)
+    prepay = (await order(api, dev, openid, backend.url, "L1", 300)).json()["prepay_id"]
+    webhooks = container.miniapps.webhooks
+    monkeypatch.setattr(webhooks, "hand_over", lambda *_: None)  # gone after the commit
+    assert (await pay(api, user, prepay)).status_code == 200
+    monkeypatch.undo()
+    async with container.db.read() as s:
+        (row,) = (await s.scalars(select(MiniAppWebhook))).all()
+    assert row.state == "pending"
+    assert row.next_at >= clock.now() + dt.timedelta(seconds=LEASE_S - 1)
+    await webhooks.kick()
+    assert await backend.wait(1, timeout=0.5) == []  # leased: nobody claims it yet
+    clock.advance(seconds=LEASE_S + 1)
+    await webhooks.kick()
+    (note,) = await backend.wait(1)
+    assert note.json["out_trade_no"] == "L1"
+    await webhooks.kick()
+    await asyncio.sleep(0.3)
+    assert len(backend.received) == 1
