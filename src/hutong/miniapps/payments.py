@@ -16,6 +16,11 @@ order is then marked paid by a guarded update, and the webhook is written in tha
 transaction. A worker that stops between the two leaves a charged order unmarked: the
 sweeper (`complete_charged`, run by the webhook task) finds the payment by its key and marks
 and notifies the order; a retry of the pay sheet does the same, without charging again.
+On SQLite, making an order and marking it paid are steps of the process's group commit
+(`Database.group`, plain `sqlite3`) and the pay sheet reads the order on the reader thread;
+on PostgreSQL they are SQLAlchemy transactions. A new notification is written leased to this
+worker and handed to its sender after the commit (`Webhooks.hand_over`).
+
 Refunds go through the wallet's merchant refunds (capped at what was paid, also under
 concurrency), keyed by the developer's refund number. (A refund cut off the same way is
 completed by the developer's retry, which the wallet answers from its key.)
@@ -244,8 +249,7 @@ class Payments:
     ) -> tuple[MiniAppOrder, bool]:
         """`create_order`'s transaction in plain `sqlite3`."""
         found = conn.execute(
-            _SELECT_ORDER + "app_id = ? AND out_trade_no = ?",
-            (app.id, body.out_trade_no),
+            _SELECT_ORDER + "app_id = ? AND out_trade_no = ?", (app.id, body.out_trade_no)
         ).fetchone()
         if found is not None:
             return _order_from_row(found), False
@@ -274,10 +278,7 @@ class Payments:
             sqlite_time(now),
             None,
         )
-        new = conn.execute(
-            _INSERT_ORDER,
-            row,
-        ).fetchone()
+        new = conn.execute(_INSERT_ORDER, row).fetchone()
         return _order_from_row((new[0], *row[1:])), True
 
     def _same(self, app: MiniApp, order: MiniAppOrder, fingerprint: str) -> OrderOut:

@@ -6,8 +6,10 @@ claims due rows with a guarded `UPDATE … RETURNING` (the claim pushes `next_at
 the future, so another worker — or this one after a crash — takes the row again only if the
 attempt never finished), POSTs them, and records the result: a 2xx is delivered; anything
 else is retried after 15 s, 15 s, 30 s, 3 min, 10 min, 20 min, 30 min, 1 h, 3 h, 6 h, 12 h,
-then every 24 h, and given up after a week. A commit wakes the task at once, so a payment's
-notification leaves within milliseconds. Once a minute the task also sweeps the crash gap of
+then every 24 h, and given up after a week. A payment's notification skips the claim: its
+transaction writes it already leased to this worker (when the sender has room) and hands it
+to the sender after the commit (`hand_over`), so it leaves within milliseconds; other commits
+wake the task at once. Once a minute the task also sweeps the crash gap of
 payments (orders charged but not marked paid, `Payments.complete_charged`).
 
 Targets: the URL must be on one of the app's declared server domains (checked when the order
