@@ -172,10 +172,11 @@ def _transaction(conn: sqlite3.Connection, begin: str, fn: Callable[[sqlite3.Con
 
 class SqliteThread:
     """A plain `sqlite3` connection to the database file, used only from one thread of its
-    own: `run(fn)` is one hop there and back with `fn(conn)` inside one transaction (a plain
-    deferred `BEGIN` for reads, `BEGIN IMMEDIATE` for writes, queued behind the process's write
-    turn like `Database.write`'s writers). Through aiosqlite and SQLAlchemy the same statements
-    cost a loop round trip, a thread hop and ORM machinery each."""
+    own: `read(fn)` and `write(fn)` are one hop there and back with `fn(conn)` inside one
+    transaction (a plain deferred `BEGIN` for reads; `BEGIN IMMEDIATE` for writes, queued
+    behind the process's write turn like `Database.write`'s writers). Through aiosqlite and
+    SQLAlchemy the same statements cost a loop round trip, a thread hop and ORM machinery
+    each."""
 
     def __init__(self, db: Database, name: str) -> None:
         self.db = db
@@ -256,6 +257,11 @@ class GroupCommit:
                     results = await self.line.write(partial(_steps, steps=steps))
                 except Exception as exc:  # the batch as a whole (BEGIN or COMMIT) failed
                     results = [(False, exc)] * len(batch)
+                except BaseException:  # cancelled: nobody may be left waiting
+                    for fut in self._inflight:
+                        if not fut.done():
+                            fut.set_exception(RuntimeError("the group commit was stopped"))
+                    raise
                 self.batches += 1
                 for (_, fut), (ok, value) in zip(batch, results, strict=True):
                     if fut.done():

@@ -10,7 +10,6 @@ gap in sequence numbers and reads the log.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -21,7 +20,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hutong.core.clock import Clock
-from hutong.core.db import AfterCommit, Database, UnitOfWork
+from hutong.core.db import AfterCommit, Database, UnitOfWork, sqlite_time
 from hutong.core.observability import Metrics
 from hutong.core.pubsub import PubSub
 from hutong.realtime.models import SyncEvent, UserSequence
@@ -242,7 +241,7 @@ class SyncLog:
         }
         now = self.clock.now()
         appended = _numbered(wanted, counts, last)
-        stamp = now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        stamp = sqlite_time(now)
         # An event to many users is one payload object: encode it once.
         texts: dict[int, str] = {}
         rows = []
