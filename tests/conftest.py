@@ -210,13 +210,21 @@ class Workers:
     """Server processes on one PostgreSQL and one Redis: a small cluster for fault tests."""
 
     def __init__(self, data_dir: Path, n: int) -> None:
-        self.ports = [free_port() for _ in range(n)]
-        self.procs = [self._spawn(p, data_dir) for p in self.ports]
+        # Each worker listens on two ports (its own and the mini-program origin's), all free
+        # and distinct: the default origin, port + 1, may be taken by another worker.
+        ports: list[int] = []
+        while len(ports) < 2 * n:
+            port = free_port()
+            if port not in ports:
+                ports.append(port)
+        self.ports, origins = ports[:n], ports[n:]
+        self.procs = [self._spawn(p, o, data_dir) for p, o in zip(self.ports, origins, strict=True)]
         self.urls = [f"http://127.0.0.1:{p}" for p in self.ports]
 
     @staticmethod
-    def _spawn(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    def _spawn(port: int, origin_port: int, data_dir: Path) -> subprocess.Popen[bytes]:
         env = {
+            "HUTONG_MINIAPP_ORIGIN": f"http://127.0.0.1:{origin_port}",
             **os.environ,
             "HUTONG_DATABASE_URL": PG_URL,
             "HUTONG_REDIS_URL": REDIS_URL or "",
