@@ -198,7 +198,7 @@ class SqliteThread:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
 
     def shutdown(self) -> None:
-        self._executor.submit(self._close)
+        """End the thread, after `close`; it cannot be used again."""
         self._executor.shutdown(wait=True)
 
     def _in_transaction(self, begin: str, fn: Callable[[sqlite3.Connection], T]) -> T:

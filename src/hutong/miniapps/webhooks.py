@@ -484,12 +484,10 @@ class Webhooks:
             # The usual case, as a step of the group commit: one statement.
             ids = json.dumps([r.id for r in results])
             await self.svc.db.group.submit(
-                lambda conn: (
-                    conn.execute(
-                        "UPDATE miniapp_webhooks SET state = 'delivered', delivered_at = ? "
-                        "WHERE id IN (SELECT value FROM json_each(?))",
-                        (sqlite_time(now), ids),
-                    ).rowcount
+                lambda conn: conn.execute(
+                    "UPDATE miniapp_webhooks SET state = 'delivered', delivered_at = ? "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    (sqlite_time(now), ids),
                 )
             )
             return
