@@ -3,12 +3,18 @@ rollback, and who may open what."""
 
 from __future__ import annotations
 
+import asyncio
+import io
+
+import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from hutong.app import Container
 from hutong.miniapps.models import MiniApp
 from hutong.moderation.schemas import TermIn
+from tests.chat.util import befriend, direct
 from tests.helpers import Api, User
 from tests.miniapps.util import basic, bundle, developer, ptype, released, upload
 from tests.moderation.conftest import make_staff
@@ -210,3 +216,86 @@ async def test_unreleased_apps_are_not_listed_or_openable(api: Api) -> None:
     assert r.status_code == 404
     r = await api.client.post(f"/miniapps/apps/{dev.appid}/login", headers=user.headers)
     assert r.status_code == 404
+
+
+def _png(size: tuple[int, int], colour: tuple[int, int, int] = (250, 157, 59)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "PNG")
+    return buf.getvalue()
+
+
+async def test_an_icon_is_an_uploaded_image_shown_wherever_the_app_is(
+    api: Api, moderator: User
+) -> None:
+    dev = await developer(api)
+    stranger = await api.register()
+    console = f"/miniapps/console/apps/{dev.appid}"
+
+    async def put_icon(user: User, data: bytes, name: str = "icon.png") -> httpx.Response:
+        return await api.client.put(
+            f"{console}/icon", headers=user.headers, files={"file": (name, data, "image/png")}
+        )
+
+    assert (await api.client.get(console, headers=dev.user.headers)).json()["icon_url"] is None
+    # Only the developer sets it; bad files are typed errors and change nothing.
+    r = await put_icon(stranger, _png((64, 64)))
+    assert r.status_code == 404
+    r = await api.client.delete(f"{console}/icon", headers=stranger.headers)
+    assert r.status_code == 404
+    r = await put_icon(dev.user, b"<svg onload=alert(1)>", "icon.svg")
+    assert r.status_code == 415, r.text
+    assert ptype(r) == "unsupported-media"
+    r = await put_icon(dev.user, b"\x89PNG" + b"0" * (6 * 1024 * 1024))
+    assert r.status_code == 413
+    assert (await api.client.get(console, headers=dev.user.headers)).json()["icon_url"] is None
+
+    r = await put_icon(dev.user, _png((600, 400)))
+    assert r.status_code == 200, r.text
+    icon = r.json()["icon_url"]
+    assert icon.startswith("/media/")
+    img = await api.client.get(icon)
+    assert img.headers["content-type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(img.content)).size) == 256
+
+    # Everyone sees it once the app is out: directory, the app's page, recent apps, its QR
+    # code, the review screen and the cards shared into chats.
+    await released(api, dev, moderator)
+    h = stranger.headers
+    assert (await api.client.get("/miniapps", headers=h)).json()[0]["icon_url"] == icon
+    assert (await api.client.get(f"/miniapps/apps/{dev.appid}", headers=h)).json()[
+        "icon_url"
+    ] == icon
+    assert (await api.client.post(f"/miniapps/apps/{dev.appid}/launch", headers=h)).is_success
+    assert (await api.client.get("/miniapps/recent", headers=h)).json()[0]["icon_url"] == icon
+    token = (await api.client.get(f"/miniapps/apps/{dev.appid}/qr", headers=h)).json()["token"]
+    assert (await api.client.get(f"/api/qr/{token}", headers=h)).json()["app"]["icon_url"] == icon
+    friend = await api.register()
+    await befriend(api, stranger, friend)
+    chat_id = await direct(api, stranger, friend)
+    r = await api.client.post(
+        f"/miniapps/apps/{dev.appid}/share",
+        headers=h,
+        json={"chat_id": chat_id, "title": "Try these", "path": "pages/index.html"},
+    )
+    assert r.status_code == 200, r.text
+    msgs = (await api.client.get(f"/chats/{chat_id}/messages", headers=friend.headers)).json()
+    assert msgs[-1]["body"]["icon_url"] == icon
+    v = (await upload(api, dev, bundle(), "1.0.1")).json()["id"]
+    r = await api.client.post(f"{console}/versions/{v}/submit", headers=dev.user.headers)
+    assert r.status_code == 200
+    r = await api.client.get("/miniapps/review/apps", headers=moderator.headers)
+    assert r.json()[0]["icon_url"] == icon
+
+    # Two uploads at once: the app ends with one of them, whole.
+    a, b = _png((128, 128), (0, 0, 0)), _png((128, 128), (255, 255, 255))
+    got = await asyncio.gather(put_icon(dev.user, a), put_icon(dev.user, b))
+    urls = {g.json()["icon_url"] for g in got}
+    assert len(urls) == 2
+    final = (await api.client.get(console, headers=dev.user.headers)).json()["icon_url"]
+    assert final in urls
+
+    # Removing it brings back the drawn icon everywhere.
+    r = await api.client.delete(f"{console}/icon", headers=dev.user.headers)
+    assert r.status_code == 200
+    assert r.json()["icon_url"] is None
+    assert (await api.client.get("/miniapps", headers=h)).json()[0]["icon_url"] is None

@@ -96,6 +96,7 @@ async def test_an_app_card_is_shared_into_a_chat_and_only_by_its_members(
         "appid": shop.appid,
         "app_name": "Dumpling House",
         "category": "food",
+        "icon_url": None,
         "title": card["title"],
         "path": card["path"],
     }

@@ -158,6 +158,7 @@ async def test_the_review_screen_names_each_waiting_app_and_its_developer(
         "name": "Dumpling House",
         "description": "Hand-made dumplings",
         "category": "food",
+        "icon_url": None,
         "domains": ["api.dumplings.example"],
         "developer_id": dev.user.id,
         "developer_name": "Dumpling House",

@@ -1,6 +1,9 @@
 """Developers and their apps: registration, creation, the app secret, domains, testers, and
 what everyone else sees (the directory, an app's page, my recently used apps).
 
+The icon is an uploaded image kept in the media store like an avatar: the table holds the id
+of a thumbnail that fits a square, and `icon_url` points at it.
+
 The app secret is shown once (on creation and on rotation) and never stored: the table keeps
 two SHA-256 digests derived from it (`service.secret_keys`), one to authenticate the
 developer's backend, one to sign webhooks. A fast hash is safe here because the secret is 256
@@ -35,6 +38,8 @@ from hutong.wallet.schemas import MerchantIn
 
 if TYPE_CHECKING:
     from hutong.miniapps.service import MiniApps
+
+ICON_SIDE = 256  # pixels: the stored icon fits a square this wide
 
 
 class Apps:
@@ -155,6 +160,24 @@ class Apps:
                 row.category = body.category
             if body.domains is not None:
                 row.domains = sorted(set(body.domains))
+        return await self._out(row)
+
+    async def set_icon(self, user_id: int, appid: str, data: bytes, max_bytes: int) -> AppOut:
+        """The app's icon from an uploaded JPEG, PNG, GIF or WebP image (stored as a
+        thumbnail); a file that is too large or not an image changes nothing."""
+        app = await self.owned(user_id, appid)
+        stored = await self.svc.media.put_image(data, max_bytes=max_bytes, thumb_side=ICON_SIDE)
+        return await self._set_icon(app, stored.thumb_id)
+
+    async def remove_icon(self, user_id: int, appid: str) -> AppOut:
+        """Back to the drawn icon (the name's initial on the category's colour)."""
+        return await self._set_icon(await self.owned(user_id, appid), None)
+
+    async def _set_icon(self, app: MiniApp, icon_id: str | None) -> AppOut:
+        async with self.svc.db.write() as uow:
+            row = await uow.session.get(MiniApp, app.id, with_for_update=True)
+            assert row is not None
+            row.icon_id = icon_id
         return await self._out(row)
 
     async def rotate_secret(self, user_id: int, appid: str) -> SecretOut:
@@ -289,6 +312,7 @@ class Apps:
                     name=a.name,
                     description=a.description,
                     category=a.category,
+                    icon_url=icon_url(a),
                     developer_id=a.developer_id,
                     developer_name=dev.name if dev else "",
                     permissions=list(v.manifest.get("permissions", [])) if v else [],
@@ -315,6 +339,10 @@ class Apps:
             secret_rotated_at=app.secret_rotated_at,
             created_at=app.created_at,
         )
+
+
+def icon_url(app: MiniApp) -> str | None:
+    return f"/media/{app.icon_id}" if app.icon_id else None
 
 
 def _developer_out(dev: Developer) -> DeveloperOut:

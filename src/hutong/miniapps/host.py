@@ -28,6 +28,7 @@ from hutong.core.auth import Principal
 from hutong.core.errors import Forbidden, InvalidInput, NotFound
 from hutong.core.qrcodes import QrRegistry
 from hutong.core.signing import SignedToken
+from hutong.miniapps.apps import icon_url
 from hutong.miniapps.models import MiniApp, MiniAppGrant, MiniAppVersion
 from hutong.miniapps.schemas import AppPublic
 
@@ -184,6 +185,7 @@ class MiniAppHost:
             "appid": app.appid,
             "app_name": app.name,
             "category": app.category,
+            "icon_url": icon_url(app),
             "title": title,
             "path": path,
         }

@@ -37,6 +37,9 @@ class MiniApp(Base):
     name: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(20))
+    # The app's icon: a media id (a square-fitting thumbnail of the uploaded image), or none,
+    # when clients draw the app's initial on its category's colour.
+    icon_id: Mapped[str | None] = mapped_column(String(64))
     # Two keys derived from the secret, never the secret: one authenticates the developer's
     # backend, the other signs webhooks (a leaked table cannot be used to call the API).
     secret_hash: Mapped[str] = mapped_column(String(64))

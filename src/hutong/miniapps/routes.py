@@ -20,6 +20,7 @@ Developer console (the app's developer only; anyone else gets 404):
     GET|POST /miniapps/console/apps                      my apps; create (the secret, once)
     GET|PATCH /miniapps/console/apps/{appid}
     POST   /miniapps/console/apps/{appid}/secret         rotate (the new secret, once)
+    PUT|DELETE /miniapps/console/apps/{appid}/icon       multipart `file` (JPEG, PNG, GIF, WebP)
     PUT|DELETE /miniapps/console/apps/{appid}/testers/{user_id}
     GET    /miniapps/console/apps/{appid}/versions
     POST   /miniapps/console/apps/{appid}/versions?version=1.0.0[&note=…]   body: the zip
@@ -54,7 +55,7 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from starlette.requests import HTTPConnection
 
 from hutong.core.auth import Principal, require_principal
@@ -227,6 +228,24 @@ async def my_app(appid: AppId, principal: CurrentUser, svc: Service) -> AppOut:
 @router.patch("/miniapps/console/apps/{appid}", response_model=AppOut)
 async def update_app(appid: AppId, body: AppPatch, principal: CurrentUser, svc: Service) -> AppOut:
     return await svc.apps.update(principal.user_id, appid, body)
+
+
+@router.put("/miniapps/console/apps/{appid}/icon", response_model=AppOut)
+async def set_icon(
+    appid: AppId,
+    request: Request,
+    principal: CurrentUser,
+    svc: Service,
+    file: Annotated[UploadFile, File()],
+) -> AppOut:
+    """Set the app's icon (JPEG, PNG, GIF or WebP, at most the avatar size limit)."""
+    limit: int = request.app.state.settings.avatar_max_bytes
+    return await svc.apps.set_icon(principal.user_id, appid, await file.read(limit + 1), limit)
+
+
+@router.delete("/miniapps/console/apps/{appid}/icon", response_model=AppOut)
+async def remove_icon(appid: AppId, principal: CurrentUser, svc: Service) -> AppOut:
+    return await svc.apps.remove_icon(principal.user_id, appid)
 
 
 @router.post("/miniapps/console/apps/{appid}/secret", response_model=SecretOut)

@@ -70,6 +70,7 @@ class AppPublic(BaseModel):
     name: str
     description: str
     category: str
+    icon_url: str | None  # none: clients draw the name's initial on the category's colour
     developer_id: int
     developer_name: str
     permissions: list[str]

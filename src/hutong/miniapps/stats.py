@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from hutong.miniapps.apps import icon_url
 from hutong.miniapps.models import (
     Developer,
     MiniApp,
@@ -46,6 +47,7 @@ class ReviewAppOut(BaseModel):
     name: str
     description: str
     category: str
+    icon_url: str | None
     domains: list[str]
     developer_id: int
     developer_name: str
@@ -110,6 +112,7 @@ async def review_apps(svc: MiniApps) -> list[ReviewAppOut]:
             name=a.name,
             description=a.description,
             category=a.category,
+            icon_url=icon_url(a),
             domains=list(a.domains),
             developer_id=a.developer_id,
             developer_name=name,
