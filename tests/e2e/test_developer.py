@@ -14,6 +14,7 @@ import urllib.request
 import zipfile
 from typing import Any
 
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import NewContext, sign_in_api
@@ -33,6 +34,12 @@ def bundle(files: dict[str, bytes], manifest: dict[str, Any] = MANIFEST) -> byte
         z.writestr("manifest.json", json.dumps(manifest))
         for name, data in files.items():
             z.writestr(name, data)
+    return out.getvalue()
+
+
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (250, 157, 59)).save(out, "PNG")
     return out.getvalue()
 
 
@@ -119,6 +126,23 @@ def test_a_developer_creates_uploads_submits_and_releases_after_review(
     expect(d.get_by_test_id("secret-card")).to_have_count(0)
     assert secret not in d.content()
 
+    # The icon: a file that is not an image is refused in words; a picture becomes the icon.
+    expect(d.get_by_test_id("icon-pick")).to_have_text("Add icon")
+    fake = {"name": "icon.png", "mimeType": "image/png", "buffer": b"<svg onload=alert(1)>"}
+    d.get_by_test_id("icon-input").set_input_files(fake)
+    expect(d.get_by_test_id("icon-error")).to_contain_text("not a readable image")
+    expect(d.get_by_test_id("app-icon")).not_to_have_attribute("data-icon", "image")
+    d.get_by_test_id("icon-input").set_input_files(
+        {"name": "icon.png", "mimeType": "image/png", "buffer": png(400, 300)}
+    )
+    icon = d.get_by_test_id("app-icon")
+    expect(icon).to_have_attribute("data-icon", "image")
+    expect(icon).to_have_attribute("src", re.compile(r"^/media/[0-9a-f]{64}$"))
+    expect(d.get_by_test_id("icon-error")).to_be_hidden()
+    expect(d.get_by_test_id("icon-pick")).to_have_text("Change icon")
+    assert icon.evaluate("img => img.complete && img.naturalWidth") == 256
+    icon_src = icon.get_attribute("src")
+
     # A bundle that climbs out of its folder is refused, in words.
     upload(d, "evil.zip", bundle({"pages/index.html": INDEX, "../evil.html": b"x"}), "1.0.0")
     problem = d.get_by_test_id("upload-error")
@@ -160,6 +184,7 @@ def test_a_developer_creates_uploads_submits_and_releases_after_review(
     expect(card.get_by_test_id("review-developer")).to_contain_text("Zhang's Kitchen")
     expect(card.get_by_test_id("review-note")).to_have_text("First menu")
     expect(card.get_by_test_id("review-permission")).to_have_text(["payment", "userInfo"])
+    expect(card.get_by_test_id("review-icon")).to_have_attribute("src", icon_src or "")
     card.get_by_test_id("review-approve").click()
     expect(card).to_have_count(0)
 
@@ -171,6 +196,15 @@ def test_a_developer_creates_uploads_submits_and_releases_after_review(
     expect(d.get_by_test_id("app-released")).to_have_text("Released: v1.0.0")
     d.get_by_test_id("back").click()
     expect(d.get_by_test_id(f"dev-app-{appid}")).to_contain_text("v1.0.0")
+    expect(d.get_by_test_id(f"dev-app-{appid}").locator("img.app-icon")).to_have_attribute(
+        "src", icon_src or ""
+    )
+    # Everyone finds it in Discover → Mini Programs under its icon.
+    m.goto("/#/miniapps")
+    listed = m.locator(f'[data-testid="miniapp-row"][data-appid="{appid}"] img.app-icon')
+    expect(listed).to_have_attribute("src", icon_src or "")
+    expect(listed).to_have_js_property("complete", True)
+    assert listed.evaluate("img => img.naturalWidth") > 0
 
     # Version 1.1.0 is rejected; a reason is required, and the developer reads it.
     d.get_by_test_id(f"dev-app-{appid}").click()

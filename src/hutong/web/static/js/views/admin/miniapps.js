@@ -8,6 +8,7 @@ import { fileSize } from "../../format.js";
 import { icon } from "../../icons.js";
 import { toast } from "../../ui/feedback.js";
 import { emptyState, screen, spinner } from "../../ui/layout.js";
+import { appIcon } from "../miniapps/common.js";
 import { chip, failed, isStaff, staffOnly, when } from "./common.js";
 
 /** How many versions wait for review (the console's count). */
@@ -53,7 +54,7 @@ function reviewCard(v, app, onDecided) {
     h(
       "div",
       { class: "dev-review-head" },
-      h("span", { class: "dev-review-icon" }, icon("miniapps", { size: 22 })),
+      app ? appIcon(app, { testid: "review-icon" }) : h("span", { class: "dev-review-icon" }, icon("miniapps", { size: 22 })),
       h(
         "div",
         { class: "dev-review-title" },

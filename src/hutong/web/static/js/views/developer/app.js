@@ -13,6 +13,7 @@ import { actionSheet, confirmSheet, toast } from "../../ui/feedback.js";
 import { banner, makeForm } from "../../ui/form.js";
 import { emptyState, screen, spinner } from "../../ui/layout.js";
 import { copyText } from "../../util.js";
+import { appIcon } from "../miniapps/common.js";
 import { categoryLabel, categorySelect, controlRow, domainProblem, parseDomains, previewHref, statusBadge, takeSecret, uploadProblem } from "./common.js";
 
 async function copy(text, el) {
@@ -46,11 +47,54 @@ function secretCard(secret, onDismiss) {
   );
 }
 
-function headCard(app) {
+const ICON_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+const ICON_MAX = 5 * 1024 * 1024; // the server's limit, as for avatars
+
+/**
+ * The app's icon with "Change" (a file picked is checked here, then uploaded at once by
+ * `onPick`) and "Remove". Refusals, here or from the server, show under it.
+ */
+function iconPicker(app, { onPick, onRemove }) {
+  const error = h("p", { class: "dev-icon-error", testid: "icon-error", role: "alert", hidden: true });
+  const fail = (text) => {
+    error.textContent = text;
+    error.hidden = false;
+  };
+  const input = h("input", { type: "file", accept: ICON_TYPES.join(","), class: "sr-only", id: "app-icon-file", testid: "icon-input" });
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    input.value = "";
+    error.hidden = true;
+    if (!file) return;
+    if (!ICON_TYPES.includes(file.type)) return fail("Choose a PNG, JPEG, GIF or WebP image.");
+    if (file.size > ICON_MAX) return fail("That image is larger than 5 MB.");
+    try {
+      await onPick(file);
+    } catch (err) {
+      fail(err.fields?.file || err.detail || "The icon could not be saved.");
+    }
+  });
+  return h(
+    "div",
+    { class: "dev-icon" },
+    appIcon(app, { size: "xl", testid: "app-icon" }),
+    h(
+      "div",
+      { class: "dev-icon-actions" },
+      h("label", { class: "link-btn", for: "app-icon-file", testid: "icon-pick" }, app.icon_url ? "Change icon" : "Add icon"),
+      app.icon_url ? h("button", { type: "button", class: "link-btn", testid: "icon-remove", onclick: onRemove }, "Remove") : null,
+      input,
+    ),
+    error,
+  );
+}
+
+function headCard(app, iconActions) {
   const appid = h("code", { class: "dev-appid", testid: "app-appid" }, app.appid);
   return h(
     "div",
     { class: "dev-card", testid: "app-card", dataset: { appid: app.appid } },
+    iconPicker(app, iconActions),
     h("p", { class: "dev-card-label" }, categoryLabel(app.category)),
     h("p", { class: "dev-card-name", testid: "app-name" }, app.name),
     app.description ? h("p", { class: "dev-card-note", testid: "app-description" }, app.description) : null,
@@ -117,9 +161,21 @@ export function appView(ctx) {
 
   function paintApp(a) {
     app = a;
-    mount(head, headCard(a));
+    mount(head, headCard(a, { onPick: setIcon, onRemove: removeIcon }));
     paintTesters();
     if (!settingsBox.firstChild) mount(settingsBox, settingsForm(a).el);
+  }
+
+  // The icon is saved as soon as it is picked (it is not part of the settings form).
+  async function setIcon(file) {
+    const body = new FormData();
+    body.append("file", file);
+    paintApp(await api.upload(`${base}/icon`, body));
+    toast("Icon saved", { kind: "success" });
+  }
+
+  async function removeIcon() {
+    if (await act("Remove icon", async () => paintApp(await api.del(`${base}/icon`)))) toast("Icon removed");
   }
 
   async function loadApp() {

@@ -4,11 +4,13 @@
 
 import { ApiError, api } from "../../api.js";
 import { h, mount } from "../../dom.js";
+import { icon } from "../../icons.js";
 import { navigate } from "../../router.js";
 import { cell, group, groupTitle } from "../../ui/cells.js";
 import { toast } from "../../ui/feedback.js";
 import { makeForm } from "../../ui/form.js";
 import { emptyState, screen, spinner } from "../../ui/layout.js";
+import { appIcon } from "../miniapps/common.js";
 import { categoryLabel, categorySelect, controlRow, domainProblem, keepSecret, parseDomains } from "./common.js";
 
 function registerForm(onDone) {
@@ -55,15 +57,14 @@ function newAppForm() {
 }
 
 function appCell(app) {
-  return cell({
-    icon: "miniapps",
-    tone: "purple",
-    title: app.name,
-    note: `${categoryLabel(app.category)} · ${app.appid}`,
-    value: app.released_version ? `v${app.released_version}` : "Not released",
-    href: `#/developer/apps/${app.appid}`,
-    testid: `dev-app-${app.appid}`,
-  });
+  return h(
+    "a",
+    { class: "cell cell--link app-row", href: `#/developer/apps/${app.appid}`, testid: `dev-app-${app.appid}` },
+    appIcon(app),
+    h("span", { class: "cell-body" }, h("span", { class: "cell-title" }, app.name), h("span", { class: "cell-note" }, `${categoryLabel(app.category)} · ${app.appid}`)),
+    h("span", { class: "cell-value" }, app.released_version ? `v${app.released_version}` : "Not released"),
+    h("span", { class: "cell-arrow" }, icon("chevron", { size: 16 })),
+  );
 }
 
 export function developerView(ctx) {

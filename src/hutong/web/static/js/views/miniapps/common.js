@@ -24,10 +24,17 @@ export const PERMISSIONS = {
 
 const TONES = { food: "orange", shopping: "pink", utilities: "blue", travel: "teal", games: "purple", tools: "grey", education: "green", other: "grey" };
 
-/** A rounded tile with the app's initial, tinted by its category (apps have no uploaded icon). */
+/**
+ * The app's icon: its uploaded image (`icon_url`), or else a rounded tile with the app's
+ * initial, tinted by its category. An image that fails to load falls back to the tile.
+ */
 export function appIcon(app, { size = "md", testid } = {}) {
   const letter = Array.from((app?.name || app?.app_name || "?").trim())[0]?.toUpperCase() || "?";
-  return h("span", { class: ["app-icon", `app-icon--${size}`, `app-tone-${TONES[app?.category] || "grey"}`], testid, "aria-hidden": "true" }, letter);
+  const tile = h("span", { class: ["app-icon", `app-icon--${size}`, `app-tone-${TONES[app?.category] || "grey"}`], testid, "aria-hidden": "true" }, letter);
+  if (!app?.icon_url) return tile;
+  const img = h("img", { class: ["app-icon", "app-icon--img", `app-icon--${size}`], src: app.icon_url, alt: "", testid, dataset: { icon: "image" }, loading: "lazy", decoding: "async" });
+  img.addEventListener("error", () => img.replaceWith(tile), { once: true });
+  return img;
 }
 
 /** The hash of the screen that runs `appid` at `path` (a page of the app, with its query). */
