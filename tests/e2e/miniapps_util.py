@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hutong.miniapps.demo import bundle_zip, examples_dir
+import httpx
+
+from hutong.miniapps.demo import EXAMPLES, bundle_zip, example_icon, examples_dir
 from tests.e2e.harness import Server, free_port
 from tests.e2e.social import api, token
 
@@ -143,5 +145,14 @@ def publish_example(
         domains=[f"127.0.0.1:{port}"],
         category=category,
     )
+    # With the icon `hutong demo` gives it, uploaded as the console does (multipart).
+    icon = example_icon(next(e for e in EXAMPLES if e.key == key))
+    r = httpx.put(
+        f"{server.base_url}/miniapps/console/apps/{app['appid']}/icon",
+        headers={"Authorization": f"Bearer {token(server, developer)}"},
+        files={"file": ("icon.png", icon, "image/png")},
+        timeout=30,
+    )
+    r.raise_for_status()
     backend = ExampleBackend(key, app["appid"], app["secret"], port, workdir / f"{key}.db")
     return backend.start(server, workdir / f"{key}.log")

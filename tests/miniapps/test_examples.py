@@ -27,6 +27,7 @@ from hutong.miniapps.demo import (
     EXAMPLES,
     REVIEWER,
     bundle_zip,
+    example_icon,
     example_processes,
     install_examples,
     read_examples,
@@ -450,6 +451,7 @@ async def test_install_examples_is_idempotent(
         ("City Utilities", "utilities"),
         ("Dumpling House", "food"),
     ]
+    icons: dict[str, str] = {}
     for example in EXAMPLES:
         entry = first[example.key]
         assert (entry["name"], entry["port"]) == (example.name, ports[example.key])
@@ -458,10 +460,20 @@ async def test_install_examples_is_idempotent(
         assert [(v.version, v.status) for v in versions] == [("1.0.0", "released")]
         app = await svc.apps.get(dev, entry["appid"])
         assert app.domains == [f"127.0.0.1:{ports[example.key]}"]
+        assert app.icon_url is not None  # drawn for it
+        icons[example.key] = app.icon_url
     directory = await svc.apps.directory()
     assert {"Dumpling House", "City Utilities"} <= {a.name for a in directory}
     dumplings = next(a for a in directory if a.name == "Dumpling House")
     assert dumplings.permissions == ["payment", "share", "userInfo"]
+
+    assert icons["dumpling_house"] != icons["city_utilities"]
+    # An icon the developer chose is kept by a later install.
+    mine = await svc.apps.set_icon(
+        dev, first["city_utilities"]["appid"], example_icon(EXAMPLES[0]), 1 << 20
+    )
+    await install_examples(container, settings)
+    assert (await svc.apps.get(dev, mine.appid)).icon_url == mine.icon_url
 
     # The secrets file lost: same apps, a fresh secret that works (the old one no longer).
     path.unlink()

@@ -18,6 +18,7 @@ import hashlib
 import io
 import itertools
 import json
+import math
 import os
 import secrets
 import sys
@@ -25,6 +26,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from PIL import Image, ImageDraw
 
 from hutong.accounts import AccountService
 from hutong.core.errors import Conflict
@@ -36,6 +39,7 @@ DEVELOPER = ("hutong_labs", "Hutong Labs")
 REVIEWER = ("hutong_review", "Hutong Review")
 STAFF = frozenset({"moderator", "admin"})
 EXAMPLES_FILE = "examples.json"
+ICON_MAX = 1024 * 1024
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed, so the same files always make the same bundle
 
 
@@ -66,6 +70,7 @@ class Example:
     description: str
     category: Category
     default_port: int
+    colour: tuple[int, int, int]
 
     @property
     def port(self) -> int:
@@ -85,6 +90,7 @@ EXAMPLES = (
         "Hand-folded dumplings, xiaolongbao and jasmine tea. Order and pay, pick up when ready.",
         "food",
         9101,
+        (250, 157, 59),
     ),
     Example(
         "city_utilities",
@@ -92,6 +98,7 @@ EXAMPLES = (
         "Pay electricity, water and gas bills with your account number and keep the receipts.",
         "utilities",
         9102,
+        (16, 174, 255),
     ),
 )
 
@@ -123,6 +130,33 @@ def bundle_zip(app_dir: Path, *, api_url: str | None = None) -> bytes:
             info.external_attr = 0o644 << 16
             z.writestr(info, data)
     return out.getvalue()
+
+
+def example_icon(example: Example, size: int = 256) -> bytes:
+    """The example's icon, drawn (PNG): a white dumpling, or a lightning bolt, on its colour."""
+    img = Image.new("RGB", (size, size), example.colour)
+    draw = ImageDraw.Draw(img)
+
+    def at(*points: float) -> list[tuple[float, float]]:
+        return [
+            (points[i] * size / 256, points[i + 1] * size / 256) for i in range(0, len(points), 2)
+        ]
+
+    if example.key == "dumpling_house":
+        # A half-moon with a pleated crest: a dome, a rounded base, scallops along the top.
+        draw.chord(at(36, 68, 220, 252), 180, 360, fill="white")
+        draw.ellipse(at(36, 138, 220, 184), fill="white")
+        for i in range(7):
+            angle = math.pi * (1 + (i + 1) / 8)
+            x, y = 128 + 90 * math.cos(angle), 160 + 90 * math.sin(angle)
+            draw.ellipse(at(x - 12, y - 12, x + 12, y + 12), fill="white")
+            inner = (128 + 74 * math.cos(angle), 160 + 74 * math.sin(angle))
+            draw.line(at(x, y, *inner), fill=example.colour, width=max(1, size // 64))
+    else:
+        draw.polygon(at(150, 28, 64, 146, 120, 146, 100, 228, 196, 102, 138, 102, 166, 28), "white")
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
 
 
 def read_examples(data_dir: Path) -> dict[str, dict[str, Any]]:
@@ -167,6 +201,8 @@ async def install_examples(c: Parts, settings: Where, *, password: str | None = 
             "dir": str(example.dir),
         }
         _write_examples(settings.data_dir, known)
+        if (await svc.apps.get(developer, appid)).icon_url is None:  # keep one set since
+            await svc.apps.set_icon(developer, appid, example_icon(example), ICON_MAX)
         data = bundle_zip(example.dir, api_url=f"http://127.0.0.1:{port}")
         await _release(svc, developer, reviewer, appid, data)
 
