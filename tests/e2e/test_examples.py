@@ -129,11 +129,13 @@ def test_share_the_app_into_a_chat_and_open_it_from_there(
     card = b.get_by_test_id("msg-miniapp_card").last
     expect(card).to_contain_text("Dumpling House")
     expect(card.get_by_test_id("appcard-title")).to_contain_text("hand-folded dumplings")
-    # Under the app's icon (`hutong demo` draws one for each example).
-    expect(card.get_by_test_id("appcard-icon")).to_have_attribute(
-        "src", re.compile(r"^/media/[0-9a-f]{64}$")
-    )
-    assert card.get_by_test_id("appcard-icon").evaluate("img => img.naturalWidth") > 0
+    # With the picture the app chose from its bundle, under the app's icon (`hutong demo`
+    # draws one for each example).
+    for part in ("appcard-image", "appcard-app-icon"):
+        img = card.get_by_test_id(part)
+        expect(img).to_have_attribute("src", re.compile(r"^/media/[0-9a-f]{64}$"))
+        expect(img).to_have_js_property("complete", True)
+        assert img.evaluate("img => img.naturalWidth") > 0
     card.click()
     expect(b.get_by_test_id("miniapp-title")).to_have_text("Dumpling House")
     expect(

@@ -4,13 +4,15 @@ shared into chats, and QR codes that open an app at a page."""
 from __future__ import annotations
 
 import asyncio
+import io
 
 import pytest
+from PIL import Image
 
 from hutong.app import Container
 from tests.chat.util import befriend, direct, group
 from tests.helpers import Api, User
-from tests.miniapps.util import Dev, bundle, developer, ptype, released, upload
+from tests.miniapps.util import INDEX, MANIFEST, Dev, bundle, developer, ptype, released, upload
 from tests.moderation.conftest import make_staff
 
 
@@ -99,6 +101,7 @@ async def test_an_app_card_is_shared_into_a_chat_and_only_by_its_members(
         "icon_url": None,
         "title": card["title"],
         "path": card["path"],
+        "image_url": None,
     }
     r = await api.client.post(
         f"/miniapps/apps/{shop.appid}/share", headers=stranger.headers, json=card
@@ -111,6 +114,55 @@ async def test_an_app_card_is_shared_into_a_chat_and_only_by_its_members(
         assert r.status_code == 422, bad
     after = (await api.client.get(f"/chats/{chat_id}/messages", headers=b.headers)).json()
     assert len(after) == len(msgs)  # nothing was posted by the refused shares
+
+
+async def test_a_cards_picture_is_a_picture_of_the_released_bundle(
+    api: Api, moderator: User
+) -> None:
+    png = io.BytesIO()
+    Image.new("RGB", (1000, 500), (200, 16, 46)).save(png, "PNG")
+    dev = await developer(api)
+    files = {
+        "pages/index.html": INDEX,
+        "images/card.png": png.getvalue(),
+        "images/logo.svg": b"<svg xmlns='http://www.w3.org/2000/svg'><script>1</script></svg>",
+        "images/fake.png": b"not a picture at all",
+    }
+    await released(api, dev, moderator, data=bundle(files, {**MANIFEST, "permissions": []}))
+    a, b = await api.register(), await api.register()
+    await befriend(api, a, b)
+    chat_id = await direct(api, a, b)
+    card = {"chat_id": chat_id, "title": "Look", "path": "pages/index.html"}
+    share = f"/miniapps/apps/{dev.appid}/share"
+    r = await api.client.post(
+        share, headers=a.headers, json={**card, "image_url": "images/card.png"}
+    )
+    assert r.status_code == 200, r.text
+    body = (await api.client.get(f"/chats/{chat_id}/messages", headers=b.headers)).json()[-1][
+        "body"
+    ]
+    assert body["image_url"].startswith("/media/")
+    pic = await api.client.get(body["image_url"])
+    assert pic.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(pic.content)).size == (480, 240)
+
+    # Only a PNG, JPEG, GIF or WebP file the bundle holds; never a URL, a script, a way out.
+    for bad, reason in (
+        ("images/logo.svg", "not-an-image"),
+        ("images/fake.png", "not-an-image"),
+        ("pages/index.html", "not-an-image"),
+        ("images/missing.png", "unknown-file"),
+        ("../../secret.png", None),
+        ("images/../../../secret.png", "unknown-file"),
+        ("https://evil.example/x.png", None),
+        ("/etc/passwd", None),
+    ):
+        r = await api.client.post(share, headers=a.headers, json={**card, "image_url": bad})
+        assert r.status_code == 422, (bad, r.text)
+        if reason:
+            assert r.json()["errors"] == [{"field": "image_url", "message": reason}], r.text
+    msgs = (await api.client.get(f"/chats/{chat_id}/messages", headers=b.headers)).json()
+    assert len(msgs) == 1  # the refused shares posted nothing
 
 
 async def test_a_card_into_a_group_reaches_every_member(api: Api, shop: Dev) -> None:

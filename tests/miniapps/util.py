@@ -89,9 +89,12 @@ async def upload(api: Api, dev: Dev, data: bytes, version: str = "1.0.0") -> Any
     )
 
 
-async def released(api: Api, dev: Dev, moderator: User, version: str = "1.0.0") -> int:
-    """Upload, submit, approve (as `moderator`) and release a good bundle; its version id."""
-    r = await upload(api, dev, bundle(), version)
+async def released(
+    api: Api, dev: Dev, moderator: User, version: str = "1.0.0", data: bytes | None = None
+) -> int:
+    """Upload, submit, approve (as `moderator`) and release a bundle (`data`, or a good small
+    one); its version id."""
+    r = await upload(api, dev, data or bundle(), version)
     assert r.status_code == 201, r.text
     vid = r.json()["id"]
     base = f"/miniapps/console/apps/{dev.appid}/versions/{vid}"

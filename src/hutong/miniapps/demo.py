@@ -90,7 +90,7 @@ EXAMPLES = (
         "Hand-folded dumplings, xiaolongbao and jasmine tea. Order and pay, pick up when ready.",
         "food",
         9101,
-        (250, 157, 59),
+        (200, 16, 46),
     ),
     Example(
         "city_utilities",
@@ -98,7 +98,7 @@ EXAMPLES = (
         "Pay electricity, water and gas bills with your account number and keep the receipts.",
         "utilities",
         9102,
-        (16, 174, 255),
+        (22, 119, 255),
     ),
 )
 

@@ -6,9 +6,11 @@ calls these operations with the user's own credentials.
 * **Profile consent.** `getUserProfile()` answers only after the user agreed, once per app;
   the grant is remembered (`miniapp_grants`) until the user revokes it in settings. Only an
   app whose released manifest asks for `userInfo` may ask at all.
-* **App cards.** `shareToChat()` posts a `miniapp_card` message (app, title, path) into a chat
-  the user picked, checked like any message of theirs: active member, friends in a direct
-  chat, not muted; the title passes the content policy.
+* **App cards.** `shareToChat()` posts a `miniapp_card` message (app, title, path, image) into
+  a chat the user picked, checked like any message of theirs: active member, friends in a
+  direct chat, not muted; the title passes the content policy. The image is a picture of the
+  app's released bundle (so a moderator has seen it), never a URL the server would fetch: it
+  is copied into the media store as a thumbnail, and the card shows that.
 * **QR codes** that open an app at a path: `/qr/<token>` of kind `app`, resolved to the app's
   public page and the path.
 """
@@ -19,13 +21,20 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
+import anyio
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hutong.chat import ChatDeps, ChatService, append, get_chat, require_active
 from hutong.core.auth import Principal
-from hutong.core.errors import Forbidden, InvalidInput, NotFound
+from hutong.core.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMedia,
+)
 from hutong.core.qrcodes import QrRegistry
 from hutong.core.signing import SignedToken
 from hutong.miniapps.apps import icon_url
@@ -41,6 +50,10 @@ PROFILE = "userInfo"
 PAGE_PATH = r"^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}(\?[A-Za-z0-9._~%&=+-]{0,300})?$"
 
 AppPath = Annotated[str, StringConstraints(pattern=PAGE_PATH)]
+# A file of the bundle (a card's picture): a relative name, no query.
+FilePath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}$")]
+CARD_IMAGE_MAX = 2 * 1024 * 1024
+CARD_IMAGE_SIDE = 480
 
 
 class ConsentRequired(Forbidden):
@@ -70,6 +83,7 @@ class ShareIn(BaseModel):
     chat_id: int
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
     path: AppPath
+    image_url: FilePath | None = None  # a PNG, JPEG, GIF or WebP file of the bundle
 
 
 class ShareOut(BaseModel):
@@ -188,6 +202,7 @@ class MiniAppHost:
             "icon_url": icon_url(app),
             "title": title,
             "path": path,
+            "image_url": await self._card_image(version, body.image_url),
         }
         async with self.svc.db.write() as uow:
             s = uow.session
@@ -198,6 +213,35 @@ class MiniAppHost:
                 self.chat_deps, uow, body.chat_id, sender_id=user_id, kind=CARD_KIND, body=card
             )
         return ShareOut(chat_id=msg.chat_id, seq=msg.seq)
+
+    async def _card_image(self, version: MiniAppVersion, name: str | None) -> str | None:
+        """The media URL of a card's picture: the bundle's file `name`, as a thumbnail."""
+        if not name:
+            return None
+        try:
+            path = self.svc.versions.version_file(version.id, name)
+        except NotFound:
+            raise InvalidInput(
+                "The card's image must be a file of the app.", fields={"image_url": "unknown-file"}
+            ) from None
+
+        def read() -> bytes:
+            with path.open("rb") as f:
+                return f.read(CARD_IMAGE_MAX + 1)
+
+        try:
+            stored = await self.svc.media.put_image(
+                await anyio.to_thread.run_sync(read),
+                max_bytes=CARD_IMAGE_MAX,
+                thumb_side=CARD_IMAGE_SIDE,
+            )
+        except (UnsupportedMedia, PayloadTooLarge) as exc:
+            raise InvalidInput(
+                "The card's image must be a PNG, JPEG, GIF or WebP picture of at most "
+                f"{CARD_IMAGE_MAX // (1024 * 1024)} MB.",
+                fields={"image_url": "not-an-image"},
+            ) from exc
+        return f"/media/{stored.thumb_id}"
 
     # -- QR codes ------------------------------------------------------------------------
 

@@ -306,6 +306,11 @@ class Versions:
         if signed.kind != "miniapp":
             raise NotFound("Not found.")
         version_id = int(signed.ident)
+        return self.version_file(version_id, path), version_id
+
+    def version_file(self, version_id: int, path: str) -> Path:
+        """The file `path` of an unpacked version; 404 for a name a bundle may not hold, or
+        one that is not there or leads out of the version's folder."""
         try:
             name = bundles.check_name(path)
         except Exception:
@@ -314,7 +319,7 @@ class Versions:
         target = (root / name).resolve()
         if not target.is_relative_to(root) or not target.is_file():
             raise NotFound("Not found.")
-        return target, version_id
+        return target
 
 
 def rollout_bucket(appid: str, user_id: int) -> int:

@@ -240,7 +240,7 @@
       await hutong.shareToChat({
         title: "Dumpling House — hand-folded dumplings, ready in 20 minutes",
         path: "pages/index.html",
-        image_url: "images/logo.svg",
+        image_url: "images/card.png", // a picture of the bundle: PNG, JPEG, GIF or WebP
       });
     } catch (err) {
       if (err.code !== "cancelled") toast("Could not share: " + err.message);

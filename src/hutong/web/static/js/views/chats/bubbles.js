@@ -54,10 +54,12 @@ function imageSize(b, max = 180) {
 }
 
 /** A transfer step posted by the wallet: "¥5.00 · Accepted". */
-/** An app card's icon: only ever an image of this server's media store. */
-function cardIcon(b) {
-  return typeof b.icon_url === "string" && /^\/media\/[0-9a-f]{64}$/.test(b.icon_url) ? b.icon_url : null;
+/** An app card's picture or icon: only ever an image of this server's media store. */
+function cardImage(b, key) {
+  const url = b[key];
+  return typeof url === "string" && /^\/media\/[0-9a-f]{64}$/.test(url) ? url : null;
 }
+const cardIcon = (b) => cardImage(b, "icon_url");
 
 function transferText(b) {
   const status = { sent: "", accepted: " · Accepted", declined: " · Declined", returned: " · Returned" }[b.status] ?? "";
@@ -122,9 +124,11 @@ function content(m) {
       return h(
         "a",
         { class: "bubble bubble--appcard", href, testid: "msg-miniapp_card", dataset: { appid: b.appid || "" } },
-        h("span", { class: "appcard-app" }, cardIcon(b) ? h("img", { class: "appcard-app-icon", src: cardIcon(b), alt: "" }) : icon("miniapps", { size: 14 }), h("span", {}, b.app_name || "Mini Program")),
+        h("span", { class: "appcard-app" }, cardIcon(b) ? h("img", { class: "appcard-app-icon", src: cardIcon(b), alt: "", testid: "appcard-app-icon" }) : icon("miniapps", { size: 14 }), h("span", {}, b.app_name || "Mini Program")),
         h("span", { class: "appcard-title", testid: "appcard-title" }, b.title || ""),
-        h("span", { class: "appcard-cover", "aria-hidden": "true" }, cardIcon(b) ? h("img", { class: "appcard-cover-icon", src: cardIcon(b), alt: "", testid: "appcard-icon" }) : Array.from(b.app_name || "?")[0]),
+        cardImage(b, "image_url")
+          ? h("img", { class: "appcard-cover appcard-cover--image", src: cardImage(b, "image_url"), alt: "", testid: "appcard-image" })
+          : h("span", { class: "appcard-cover", "aria-hidden": "true" }, cardIcon(b) ? h("img", { class: "appcard-cover-icon", src: cardIcon(b), alt: "", testid: "appcard-icon" }) : Array.from(b.app_name || "?")[0]),
         h("span", { class: "appcard-foot" }, icon("miniapps", { size: 12 }), "Mini Program"),
       );
     }

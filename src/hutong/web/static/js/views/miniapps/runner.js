@@ -139,9 +139,15 @@ export function runnerView(ctx) {
     const cardTitle = String(params.title || app.name).slice(0, 60);
     const path = String(params.path || currentPath);
     if (!PAGE.test(path)) throw new AppError("failed", "Not a page of this app.");
+    // The card's picture: a PNG, JPEG, GIF or WebP file of the app's bundle (the server copies it).
+    const image = params.image_url ? String(params.image_url).replace(/^(\.\.\/|\.\/|\/)+/, "") : null;
     const chat = await chooseChat({ title: "Send to", card: cardTitle });
     if (!chat) throw new AppError("cancelled", "cancelled");
-    await api.post(`/miniapps/apps/${appid}/share`, { chat_id: chat.id, title: cardTitle, path });
+    try {
+      await api.post(`/miniapps/apps/${appid}/share`, { chat_id: chat.id, title: cardTitle, path, image_url: image });
+    } catch (err) {
+      throw new AppError("failed", err.detail || "Could not share.");
+    }
     return { chat_id: chat.id };
   }
 
