@@ -244,6 +244,17 @@ class Hutong:
         result: dict[str, Any] = await self._call("GET", f"/miniapps/api/orders/{out_trade_no}")
         return result
 
+    async def refund(
+        self, out_trade_no: str, out_refund_no: str, amount: int, reason: str
+    ) -> dict[str, Any]:
+        """Refund (part of) a paid order; idempotent by `out_refund_no`."""
+        result: dict[str, Any] = await self._call(
+            "POST",
+            f"/miniapps/api/orders/{out_trade_no}/refunds",
+            {"out_refund_no": out_refund_no, "amount": amount, "reason": reason[:80]},
+        )
+        return result
+
     async def aclose(self) -> None:
         await self.client.aclose()
 
@@ -341,13 +352,17 @@ class Shop:
 
 
 def build_app(
-    routes: Sequence[BaseRoute], on_close: Callable[[], Awaitable[None]] | None = None
+    routes: Sequence[BaseRoute],
+    on_close: Callable[[], Awaitable[None]] | None = None,
+    on_start: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
     """A Starlette app with JSON errors and CORS for sandboxed pages: their origin is opaque
     ("null"), so any origin is allowed — and no credentials, which the page has none of."""
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if on_start is not None:
+            await on_start()
         yield
         if on_close is not None:
             await on_close()

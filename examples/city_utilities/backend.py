@@ -12,6 +12,11 @@ separate process that talks to Hutong only through the public server API.
     POST /api/payments/{id}/check    ask Hutong whether it is paid (after requestPayment)
     POST /notify                     Hutong's signed webhooks
 
+A bill is paid once. Two people may each open a payment for the same bill (a household whose
+members both pay it); Hutong charges both, and the one confirmed second is refunded in full
+through Hutong's refund API, retried until Hutong takes it, also after a restart. That payment
+shows as refunded, with no receipt.
+
 An account number has 10 digits: the first names the service (1 electricity, 2 water, 3 gas)
 and the last is a Luhn check digit, so a mistyped number is refused rather than billed. The
 amount is derived from the account number alone (a stand-in for meter readings), here on the
@@ -20,6 +25,7 @@ server: the page never says how much to pay.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import logging
@@ -64,9 +70,10 @@ CREATE TABLE IF NOT EXISTS payments (
     period TEXT NOT NULL,
     amount INTEGER NOT NULL,
     prepay_id TEXT,
-    state TEXT NOT NULL,            -- new | created | paid | failed
+    state TEXT NOT NULL,            -- new | created | paid | failed | refunding | refunded
     paid_at REAL,
     payment_id INTEGER,
+    refund_id INTEGER,
     receipt_no TEXT,
     confirmed_by TEXT,              -- webhook | query
     created_at REAL NOT NULL
@@ -128,6 +135,10 @@ class CityUtilities(Shop):
 
     def __init__(self, config: Config) -> None:
         super().__init__(config, SCHEMA)
+        columns = {r["name"] for r in self.db.execute("PRAGMA table_info(payments)")}
+        if "refund_id" not in columns:  # a database from before refunds
+            self.db.execute("ALTER TABLE payments ADD COLUMN refund_id INTEGER")
+        self._refunds: dict[str, asyncio.Task[None]] = {}
 
     # -- the page's API ----------------------------------------------------------------------
 
@@ -179,7 +190,8 @@ class CityUtilities(Shop):
     async def my_payments(self, request: Request) -> Response:
         openid = self.sessions.openid(request)
         rows = self.db.execute(
-            "SELECT * FROM payments WHERE openid = ? AND state IN ('created', 'paid')"
+            "SELECT * FROM payments WHERE openid = ?"
+            " AND state IN ('created', 'paid', 'refunding', 'refunded')"
             " ORDER BY id DESC LIMIT 20",
             (openid,),
         ).fetchall()
@@ -193,15 +205,82 @@ class CityUtilities(Shop):
     # -- Hutong's payments (the webhook and `check` are the kit's Shop) ------------------------
 
     def _mark_paid(self, out_trade_no: str, amount: int, payment_id: int, via: str) -> None:
-        """Idempotent: the first confirmation of the right amount issues the receipt."""
-        cur = self.db.execute(
+        """Idempotent: the first confirmation of the right amount issues the receipt, unless
+        the bill was paid by another payment meanwhile; then this one is refunded. (No await
+        between the read and the writes: this process's handlers cannot interleave here.)"""
+        row = self.db.execute(
+            "SELECT * FROM payments WHERE out_trade_no = ? AND amount = ?"
+            " AND state IN ('new', 'created')",
+            (out_trade_no, amount),
+        ).fetchone()
+        if row is None:
+            log.info("payment for %s (%s fen) changed nothing", out_trade_no, amount)
+            return
+        if self._paid(row["account"], row["period"]) is not None:
+            self.db.execute(
+                "UPDATE payments SET state = 'refunding', paid_at = ?, payment_id = ?,"
+                " confirmed_by = ? WHERE id = ?",
+                (time.time(), payment_id, via, row["id"]),
+            )
+            log.info(
+                "bill %s %s was already paid: refunding %s",
+                row["account"],
+                row["period"],
+                out_trade_no,
+            )
+            self._refund_soon(out_trade_no, amount)
+            return
+        self.db.execute(
             "UPDATE payments SET state = 'paid', paid_at = ?, payment_id = ?, confirmed_by = ?,"
             " receipt_no = 'CU' || replace(period, '-', '') || '-' || substr('00000' || id, -6)"
-            " WHERE out_trade_no = ? AND amount = ? AND state IN ('new', 'created')",
-            (time.time(), payment_id, via, out_trade_no, amount),
+            " WHERE id = ?",
+            (time.time(), payment_id, via, row["id"]),
         )
-        if not cur.rowcount:
-            log.info("payment for %s (%s fen) changed nothing", out_trade_no, amount)
+
+    # -- refunds of bills paid twice -----------------------------------------------------------
+
+    def _refund_soon(self, out_trade_no: str, amount: int) -> None:
+        if out_trade_no not in self._refunds:
+            task = asyncio.get_running_loop().create_task(self._refund(out_trade_no, amount))
+            self._refunds[out_trade_no] = task
+            task.add_done_callback(lambda _: self._refunds.pop(out_trade_no, None))
+
+    async def _refund(self, out_trade_no: str, amount: int) -> None:
+        """Until Hutong takes it: the refund is keyed by the order, so a retry (or a second
+        process after a restart) cannot refund twice."""
+        delay = 1.0
+        while True:
+            try:
+                done = await self.hutong.refund(
+                    out_trade_no, "R" + out_trade_no, amount, "This bill was already paid"
+                )
+            except HutongApiError as exc:
+                if exc.status < 500:
+                    log.error("refund of %s refused: %s", out_trade_no, exc)
+                    return
+                log.warning("refund of %s failed, retrying: %s", out_trade_no, exc)
+            except ApiError as exc:  # Hutong unreachable
+                log.warning("refund of %s failed, retrying: %s", out_trade_no, exc.message)
+            else:
+                self.db.execute(
+                    "UPDATE payments SET state = 'refunded', refund_id = ?"
+                    " WHERE out_trade_no = ? AND state = 'refunding'",
+                    (done["refund_id"], out_trade_no),
+                )
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 300.0)
+
+    async def _resume_refunds(self) -> None:
+        for row in self.db.execute(
+            "SELECT out_trade_no, amount FROM payments WHERE state = 'refunding'"
+        ).fetchall():
+            self._refund_soon(row["out_trade_no"], row["amount"])
+
+    async def _stop(self) -> None:
+        for task in list(self._refunds.values()):
+            task.cancel()
+        await self.hutong.aclose()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -232,7 +311,9 @@ class CityUtilities(Shop):
             "period": row["period"],
             "amount": row["amount"],
             "prepay_id": row["prepay_id"],
-            "status": "paid" if row["state"] == "paid" else "unpaid",
+            "status": {"paid": "paid", "refunding": "refunding", "refunded": "refunded"}.get(
+                row["state"], "unpaid"
+            ),
             "receipt_no": row["receipt_no"],
             "paid_at": (
                 dt.datetime.fromtimestamp(paid_at, dt.UTC).isoformat(timespec="seconds")
@@ -253,7 +334,8 @@ class CityUtilities(Shop):
                 Route("/api/payments/{id}/check", self.check, methods=["POST"]),
                 Route("/notify", self.notify, methods=["POST"]),
             ],
-            on_close=self.hutong.aclose,
+            on_close=self._stop,
+            on_start=self._resume_refunds,
         )
 
 

@@ -286,6 +286,53 @@ async def test_city_utilities_bill_payment_and_receipt(
         assert [p["receipt_no"] for p in mine] == [receipt["receipt_no"]]
 
 
+async def test_a_bill_two_people_pay_at_once_is_paid_once_and_the_other_refunded(
+    api: Api, installed: Installed, backends: Backends
+) -> None:
+    utility = installed["city_utilities"]
+    people = [await wallet_user(api, balance=100_000) for _ in range(2)]
+    async with httpx.AsyncClient(base_url=backends.url("city_utilities"), timeout=10) as page:
+        signed = [await page_login(api, page, utility["appid"], u) for u in people]
+        # Both open a payment before either pays (each is a Hutong order of its own).
+        opened = [
+            (await page.post("/api/bills/1002081303/pay", headers=me)).json() for me in signed
+        ]
+        assert opened[0]["prepay_id"] != opened[1]["prepay_id"]
+        amount = opened[0]["amount"]
+        before = [await balance(api, u) for u in people]
+        await asyncio.gather(
+            *(pay(api, u, o["prepay_id"]) for u, o in zip(people, opened, strict=True))
+        )
+
+        final = [
+            (
+                await poll(
+                    page,
+                    f"/api/payments/{o['id']}",
+                    me,
+                    lambda p: p["status"] in {"paid", "refunded"},
+                )
+            )[-1]
+            for o, me in zip(opened, signed, strict=True)
+        ]
+        assert sorted(p["status"] for p in final) == ["paid", "refunded"]
+        paid = next(i for i, p in enumerate(final) if p["status"] == "paid")
+        refunded = 1 - paid
+        assert final[refunded]["receipt_no"] is None
+        # Money: the bill was paid once; the other payer has all of theirs back.
+        assert await balance(api, people[paid]) == before[paid] - amount
+        assert await balance(api, people[refunded]) == before[refunded]
+        bill = (await page.get("/api/bills/1002081303", headers=signed[refunded])).json()
+        assert (bill["status"], bill["receipt"]["id"]) == ("paid", final[paid]["id"])
+        mine = (await page.get("/api/payments", headers=signed[refunded])).json()["payments"]
+        assert [p["status"] for p in mine] == ["refunded"]
+    # Hutong agrees: one order kept, the other refunded in full.
+    auth = basic(utility["appid"], utility["secret"])
+    for i, expected in ((paid, 0), (refunded, amount)):
+        r = await api.client.get(f"/miniapps/api/orders/{final[i]['out_trade_no']}", headers=auth)
+        assert r.json()["refunded"] == expected, r.text
+
+
 async def test_no_input_makes_a_backend_fail(
     api: Api, installed: Installed, backends: Backends
 ) -> None:

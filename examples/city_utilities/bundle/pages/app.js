@@ -158,18 +158,25 @@
       });
       if ($("receipt-view").hidden) return;
       showReceipt(payment);
-      if (payment.status === "paid") return;
+      if (payment.status === "paid" || payment.status === "refunded") return;
     } catch {
       // try again below
     }
     state.timer = setTimeout(() => waitForReceipt(id, since), POLL_MS);
   }
 
+  const TITLES = {
+    paid: "Payment successful",
+    // Someone else paid this bill first: this payment goes back to the payer.
+    refunding: "Already paid by someone else: refunding your payment…",
+    refunded: "Already paid by someone else: your payment was refunded",
+  };
+
   function showReceipt(payment) {
     const paid = payment.status === "paid";
     const view = $("receipt-view");
     view.dataset.status = payment.status;
-    $("receipt-title").textContent = paid ? "Payment successful" : "Confirming your payment…";
+    $("receipt-title").textContent = TITLES[payment.status] || "Confirming your payment…";
     $("receipt-amount").textContent = yuan(payment.amount);
     $("receipt-no").textContent = payment.receipt_no || "—";
     $("receipt-paid-at").textContent = payment.paid_at ? new Date(payment.paid_at).toLocaleString() : "—";
@@ -177,7 +184,7 @@
     $("receipt-account").textContent = payment.account;
     $("receipt-period").textContent = payment.period;
     show("receipt-view");
-    hutong.setTitle(paid ? "Receipt" : "Paying…").catch(() => {});
+    hutong.setTitle(paid ? "Receipt" : payment.status === "unpaid" ? "Paying…" : "Refund").catch(() => {});
   }
 
   // -- recent receipts ------------------------------------------------------------------------
