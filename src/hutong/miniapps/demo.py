@@ -201,7 +201,8 @@ async def install_examples(c: Parts, settings: Where, *, password: str | None = 
             "dir": str(example.dir),
         }
         _write_examples(settings.data_dir, known)
-        if (await svc.apps.get(developer, appid)).icon_url is None:  # keep an icon the developer set
+        # A drawn icon, unless the developer has set one.
+        if (await svc.apps.get(developer, appid)).icon_url is None:
             await svc.apps.set_icon(developer, appid, example_icon(example), ICON_MAX)
         data = bundle_zip(example.dir, api_url=f"http://127.0.0.1:{port}")
         await _release(svc, developer, reviewer, appid, data)
