@@ -3,8 +3,8 @@
 A send is checked first, outside any transaction, as far as it can be without the chat's rows
 (text, moderation; media, cards and mentions in a read transaction). What is left — judge the
 sender, hand out the chat's next sequence numbers, store the messages, point every member's sync
-log at them — is queued here. One writer task per process takes everything
-queued and writes it with a fixed number of set-based statements, whatever the batch holds:
+log at them — is queued here. A `Batcher` (`core/batching.py`) takes everything queued and
+writes it with a fixed number of set-based statements, whatever the batch holds:
 
 1. read every member row of the batch's chats with its chat (one query), and the sends whose
    `client_id` was already stored (a retry answers with the first); judge every other sender's
@@ -31,12 +31,10 @@ meantime), each send is retried alone; the unique `(sender_id, client_id)` makes
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import logging
 import sqlite3
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, cast
@@ -47,6 +45,7 @@ from hutong.chat.models import Chat, Member, Message
 from hutong.chat.schemas import MessageOut
 from hutong.chat.store import MESSAGE_EVENT, ChatDeps, NotAMember, NotFriends, message_out
 from hutong.contacts import NotFriend, pair_problems_sqlite
+from hutong.core.batching import Batcher
 from hutong.core.db import AfterCommit, SqliteThread, UnitOfWork, sqlite_time
 from hutong.core.errors import Conflict, Forbidden, NotFound
 
@@ -76,73 +75,44 @@ Outcome = MessageOut | BaseException
 class MessageWriter:
     def __init__(self, deps: ChatDeps, *, max_batch: int = 256) -> None:
         self.deps = deps
-        self.max_batch = max_batch
-        self._queue: deque[tuple[Pending, asyncio.Future[Outcome]]] = deque()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._inflight: list[asyncio.Future[Outcome]] = []
-        self.batches = 0
-        self.messages = 0
+        self._batcher: Batcher[Pending, MessageOut] = Batcher(
+            self._write, max_batch=max_batch, name="chat writer"
+        )
         self._line = SqliteThread(deps.db, "chat-sqlite") if deps.db.is_sqlite else None
 
+    @property
+    def batches(self) -> int:
+        return self._batcher.batches
+
+    @property
+    def messages(self) -> int:
+        return self._batcher.items
+
     async def submit(self, p: Pending) -> MessageOut:
-        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.append((p, fut))
-        self._wake.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="chat-writer")
         # The message is written even if the sender hangs up; a retry with the same client id
         # then finds it.
-        outcome = await asyncio.shield(fut)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
+        return await self._batcher.submit(p)
 
     async def drain(self) -> None:
         """Wait until every queued send is written (shutdown, tests)."""
-        pending = [f for _, f in self._queue] + self._inflight
-        if pending:
-            await asyncio.wait(pending)
+        await self._batcher.drain()
         if self._line is not None:
             await self._line.close()  # reopened by the next batch, if any
 
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._queue:
-                n = min(len(self._queue), self.max_batch)
-                batch = [self._queue.popleft() for _ in range(n)]
-                self._inflight = [f for _, f in batch]
-                try:
-                    await self._write(batch)
-                except Exception as exc:  # a bug here must not leave senders waiting forever
-                    log.exception("chat writer failed")
-                    for _, fut in batch:
-                        if not fut.done():
-                            fut.set_result(exc)
-                finally:
-                    self._inflight = []
-
-    async def _write(self, batch: list[tuple[Pending, asyncio.Future[Outcome]]]) -> None:
+    async def _write(self, batch: list[Pending]) -> list[Outcome]:
         try:
-            outcomes = await self._apply([p for p, _ in batch])
+            return await self._apply(batch)
         except Exception as exc:
             if len(batch) == 1:
-                outcomes = [exc]
-            else:
-                log.warning("chat batch of %d failed (%s); retrying one by one", len(batch), exc)
-                outcomes = []
-                for p, _ in batch:
-                    try:
-                        outcomes.extend(await self._apply([p]))
-                    except Exception as one:
-                        outcomes.append(one)
-        self.batches += 1
-        self.messages += len(batch)
-        for (_, fut), outcome in zip(batch, outcomes, strict=True):
-            if not fut.done():
-                fut.set_result(outcome)
+                return [exc]
+            log.warning("chat batch of %d failed (%s); retrying one by one", len(batch), exc)
+            outcomes: list[Outcome] = []
+            for p in batch:
+                try:
+                    outcomes.extend(await self._apply([p]))
+                except Exception as one:
+                    outcomes.append(one)
+            return outcomes
 
     async def _apply(self, batch: list[Pending]) -> list[Outcome]:
         if self._line is not None:

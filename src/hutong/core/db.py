@@ -21,7 +21,6 @@ import logging
 import sqlite3
 import traceback
 import warnings
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -49,6 +48,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+from hutong.core.batching import Batcher
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -218,81 +219,48 @@ Step = Callable[[sqlite3.Connection], Any]
 class GroupCommit:
     """Small SQLite write transactions that arrive together share one commit.
 
-    `await submit(fn)` queues `fn(conn)`; one task takes everything queued (up to
-    `max_batch`) and runs it on a `SqliteThread` as one `BEGIN IMMEDIATE … COMMIT`, each `fn`
-    inside a savepoint of its own: an `fn` that raises is undone alone and its caller gets the
-    exception, the others commit. While a batch is written the next one queues, so one commit
-    carries one step when idle and hundreds under load — the ledger's and the chat writer's
-    trick, for any domain's short statements (mini-program orders and webhooks). A step must
-    be plain statements (no awaiting); it runs on the writer's thread."""
+    `await submit(fn)` queues `fn(conn)`; a `Batcher` (`core/batching.py`) takes everything
+    queued (up to `max_batch`) and runs it on a `SqliteThread` as one `BEGIN IMMEDIATE …
+    COMMIT`, each `fn` inside a savepoint of its own: an `fn` that raises is undone alone and
+    its caller gets the exception, the others commit. One commit carries one step when idle
+    and hundreds under load, for any domain's short statements (mini-program orders and
+    webhooks). A step must be plain statements (no awaiting); it runs on the writer's
+    thread."""
 
     def __init__(self, db: Database, *, max_batch: int = 256) -> None:
         self.line = SqliteThread(db, "sqlite-group")
-        self.max_batch = max_batch
-        self._queue: deque[tuple[Step, asyncio.Future[Any]]] = deque()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._inflight: list[asyncio.Future[Any]] = []
-        self.batches = 0
+        self._batcher: Batcher[Step, Any] = Batcher(
+            self._write, max_batch=max_batch, name="sqlite group commit"
+        )
+
+    @property
+    def batches(self) -> int:
+        return self._batcher.batches
 
     async def submit(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((fn, fut))
-        self._wake.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="sqlite-group-commit")
         # Written even if the caller is cancelled: the step is already on its way.
-        return await asyncio.shield(fut)
+        out: T = await self._batcher.submit(fn)
+        return out
 
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._queue:
-                n = min(len(self._queue), self.max_batch)
-                batch = [self._queue.popleft() for _ in range(n)]
-                steps = [f for f, _ in batch]
-                self._inflight = [fut for _, fut in batch]
-                try:
-                    results = await self.line.write(partial(_steps, steps=steps))
-                except Exception as exc:  # the batch as a whole (BEGIN or COMMIT) failed
-                    results = [(False, exc)] * len(batch)
-                except BaseException:  # cancelled: nobody may be left waiting
-                    for fut in self._inflight:
-                        if not fut.done():
-                            fut.set_exception(RuntimeError("the group commit was stopped"))
-                    raise
-                self.batches += 1
-                for (_, fut), (ok, value) in zip(batch, results, strict=True):
-                    if fut.done():
-                        continue
-                    if ok:
-                        fut.set_result(value)
-                    else:
-                        fut.set_exception(value)
+    async def _write(self, steps: list[Step]) -> list[Any]:
+        return await self.line.write(partial(_steps, steps=steps))
 
     async def close(self) -> None:
         """Finish what is queued, then close the connection."""
-        pending = [fut for _, fut in self._queue] + self._inflight
-        if pending and self._task is not None and not self._task.done():
-            await asyncio.wait(pending)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._batcher.close()
         await self.line.close()
 
 
-def _steps(conn: sqlite3.Connection, *, steps: list[Step]) -> list[tuple[bool, Any]]:
-    out: list[tuple[bool, Any]] = []
+def _steps(conn: sqlite3.Connection, *, steps: list[Step]) -> list[Any]:
+    """Each step in a savepoint: its result, or what it raised (and its writes undone)."""
+    out: list[Any] = []
     for step in steps:
         conn.execute("SAVEPOINT step")
         try:
-            out.append((True, step(conn)))
+            out.append(step(conn))
         except Exception as exc:
             conn.execute("ROLLBACK TO step")
-            out.append((False, exc))
+            out.append(exc)
         conn.execute("RELEASE step")
     return out
 

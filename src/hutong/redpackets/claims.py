@@ -22,10 +22,8 @@ per transaction, the duplicate finding nothing.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +31,7 @@ from sqlalchemy import Connection, Table, Update, bindparam, exists, select, upd
 from sqlalchemy.exc import IntegrityError
 
 from hutong.chat.models import Member as ChatMember
+from hutong.core.batching import Batcher
 from hutong.core.db import Database
 from hutong.redpackets.models import RedEnvelopeShare
 
@@ -114,36 +113,20 @@ class ClaimQueue:
     def __init__(self, db: Database, *, max_batch: int = 200) -> None:
         self.db = db
         self.stmt = claim_statement(skip_locked=not db.is_sqlite)
-        self.max_batch = max_batch
-        self._queue: deque[tuple[dict[str, Any], asyncio.Future[Result]]] = deque()
-        self._task: asyncio.Task[None] | None = None
+        self._batcher: Batcher[dict[str, Any], Result] = Batcher(
+            self._claims, max_batch=max_batch, name="red envelope claims"
+        )
 
     async def claim(self, envelope_id: int, chat_id: int, user_id: int, at: dt.datetime) -> Result:
         params = {"e": envelope_id, "c": chat_id, "u": user_id, "opener": user_id, "at": at}
-        fut: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._queue.append((params, fut))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="redpacket-claims")
         # Finished even if the caller goes away: a claimed share is then paid by a retry.
-        return await asyncio.shield(fut)
+        return await self._batcher.submit(params)
 
-    async def _run(self) -> None:
-        while self._queue:
-            n = min(len(self._queue), self.max_batch)
-            batch = [self._queue.popleft() for _ in range(n)]
-            try:
-                try:
-                    results = await self._write([p for p, _ in batch])
-                except IntegrityError:
-                    results = [await self._alone(p) for p, _ in batch]
-            except Exception as exc:
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(exc)
-                continue
-            for (_, fut), result in zip(batch, results, strict=True):
-                if not fut.done():
-                    fut.set_result(result)
+    async def _claims(self, batch: list[dict[str, Any]]) -> list[Result]:
+        try:
+            return await self._write(batch)
+        except IntegrityError:
+            return [await self._alone(p) for p in batch]
 
     def _apply(self, conn: Connection, batch: list[dict[str, Any]]) -> list[Result]:
         claimed: list[Claimed | None] = []

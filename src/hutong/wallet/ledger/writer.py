@@ -1,8 +1,9 @@
 """Group commit: concurrent ops share one database transaction.
 
 Every money movement in the process goes through one `GroupCommit`. Callers enqueue an op and
-await its outcome; a single writer task takes everything queued (up to `max_batch`) and applies
-it as one transaction with one blocking call (SQLite) or one round trip (PostgreSQL). While a
+await its outcome; a `Batcher` (`core/batching.py`) takes everything queued (up to
+`max_batch`) and applies it as one transaction with one blocking call (SQLite) or one round
+trip (PostgreSQL). While a
 batch is being written, new ops queue up and form the next one, so the batch size follows the
 load: one op at a time when idle, hundreds under pressure, with no timer adding latency. This is
 what TigerBeetle does, and what makes one hash chain affordable: the chain head is read and
@@ -15,14 +16,13 @@ the retry safe even if the failure came after the commit. Every op the wallet su
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from hutong.core.batching import Batcher
 from hutong.wallet.ledger.entries import Op, Outcome
 
 log = logging.getLogger(__name__)
@@ -41,77 +41,41 @@ class GroupCommit:
         self, store: LedgerStore, *, max_batch: int = 500, turn: Turn | None = None
     ) -> None:
         self.store = store
-        self.max_batch = max_batch
         self.turn = turn
-        self._queue: deque[tuple[Op, asyncio.Future[Outcome]]] = deque()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._closed = False
-        self.batches = 0
-        self.ops = 0
+        self._batcher: Batcher[Op, Outcome] = Batcher(
+            self._write, max_batch=max_batch, name="ledger writer"
+        )
+
+    @property
+    def batches(self) -> int:
+        return self._batcher.batches
+
+    @property
+    def ops(self) -> int:
+        return self._batcher.items
 
     async def submit(self, op: Op) -> Outcome:
-        if self._closed:
-            raise RuntimeError("the ledger writer is stopped")
         op.check()
-        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.append((op, fut))
-        self._wake.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="ledger-writer")
         # The writer finishes the op even if this caller is cancelled (a client hanging up):
         # the outcome is then only reachable by retrying with the same idempotency key.
-        return await asyncio.shield(fut)
+        return await self._batcher.submit(op)
 
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._queue:
-                n = min(len(self._queue), self.max_batch)
-                batch = [self._queue.popleft() for _ in range(n)]
-                await self._write(batch)
-            if self._closed:
-                return
-
-    async def _write(self, batch: list[tuple[Op, asyncio.Future[Outcome]]]) -> None:
-        ops = [op for op, _ in batch]
+    async def _write(self, ops: list[Op]) -> list[Outcome | BaseException]:
         try:
             async with self.turn() if self.turn else contextlib.nullcontext():
-                outcomes = await self.store.apply(ops)
+                return list(await self.store.apply(ops))
         except Exception as exc:
-            if len(batch) == 1:
-                _settle(batch[0][1], exc)
-                return
-            log.warning("ledger batch of %d failed (%r); retrying one by one", len(batch), exc)
-            for item in batch:
-                if item[0].key:
-                    await self._write([item])
-                else:
-                    # Without a key a retry could apply twice if the failure came after the
-                    # commit (a connection lost on the way back); only the caller can tell.
-                    _settle(item[1], exc)
-            return
-        self.batches += 1
-        self.ops += len(ops)
-        for (_, fut), outcome in zip(batch, outcomes, strict=True):
-            _settle(fut, outcome)
+            if len(ops) == 1:
+                return [exc]
+            log.warning("ledger batch of %d failed (%r); retrying one by one", len(ops), exc)
+            out: list[Outcome | BaseException] = []
+            for op in ops:
+                # Without a key a retry could apply twice if the failure came after the
+                # commit (a connection lost on the way back); only the caller can tell.
+                out.extend(await self._write([op]) if op.key else [exc])
+            return out
 
     async def close(self) -> None:
         """Finish what is queued (never abandon a batch half-way), then release the store."""
-        self._closed = True
-        if self._task is not None:
-            self._wake.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._batcher.close()
         await self.store.close()
-
-
-def _settle(fut: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:
-    if fut.done():
-        return
-    if isinstance(result, BaseException):
-        fut.set_exception(result)
-    else:
-        fut.set_result(result)
