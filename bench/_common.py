@@ -261,6 +261,9 @@ def start_hutong(
         HUTONG_DATA_DIR=str(tmp / "data"),
         HUTONG_PASSWORD_PROFILE="test",  # noqa: S106 -- a hashing profile, not a password
         HUTONG_LOG_LEVEL="WARNING",
+        # The mini-program socket on a free port of its own (by default the next port, which
+        # another process may hold).
+        HUTONG_MINIAPP_ORIGIN=f"http://127.0.0.1:{free_port()}",
         **GENEROUS_THROTTLES,
     )
     env.update(extra_env or {})

@@ -34,6 +34,9 @@ def server_env(settings: Settings, data_dir: Path) -> dict[str, str]:
         "HUTONG_PASSWORD_PROFILE": "test",
         "HUTONG_LOG_LEVEL": "WARNING",
         "HUTONG_REGISTER_LIMIT_IP": "100000",
+        # The second socket on a free port of its own, the same across the restart (by
+        # default it is the next port, which another process may hold).
+        "HUTONG_MINIAPP_ORIGIN": f"http://127.0.0.1:{free_port()}",
     }
 
 
