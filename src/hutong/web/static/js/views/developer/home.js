@@ -6,7 +6,7 @@ import { ApiError, api } from "../../api.js";
 import { h, mount } from "../../dom.js";
 import { icon } from "../../icons.js";
 import { navigate } from "../../router.js";
-import { cell, group, groupTitle } from "../../ui/cells.js";
+import { group, groupTitle } from "../../ui/cells.js";
 import { toast } from "../../ui/feedback.js";
 import { makeForm } from "../../ui/form.js";
 import { emptyState, screen, spinner } from "../../ui/layout.js";
