@@ -246,8 +246,8 @@ class CityUtilities(Shop):
             task.add_done_callback(lambda _: self._refunds.pop(out_trade_no, None))
 
     async def _refund(self, out_trade_no: str, amount: int) -> None:
-        """Until Hutong takes it: the refund is keyed by the order, so a retry (or a second
-        process after a restart) cannot refund twice."""
+        """Until Hutong takes it, however long that is: the refund is keyed by the order, so a
+        retry (or a second process after a restart) cannot refund twice."""
         delay = 1.0
         while True:
             try:
@@ -255,10 +255,11 @@ class CityUtilities(Shop):
                     out_trade_no, "R" + out_trade_no, amount, "This bill was already paid"
                 )
             except HutongApiError as exc:
+                # Refused for now (the shop's balance too low, a secret being rotated) or
+                # failed: the payer is owed it either way, so keep trying (slowly if refused).
+                log.error("refund of %s failed, retrying: %s", out_trade_no, exc)
                 if exc.status < 500:
-                    log.error("refund of %s refused: %s", out_trade_no, exc)
-                    return
-                log.warning("refund of %s failed, retrying: %s", out_trade_no, exc)
+                    delay = max(delay, 60.0)
             except ApiError as exc:  # Hutong unreachable
                 log.warning("refund of %s failed, retrying: %s", out_trade_no, exc.message)
             else:
