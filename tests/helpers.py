@@ -1,7 +1,9 @@
-"""Small clients for tests: a user with a bearer token, a browser-like cookie session."""
+"""Small clients for tests: a user with a bearer token, a browser-like cookie session; and a
+picture to upload."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -11,9 +13,17 @@ from typing import Any
 
 import httpx
 import websockets
+from PIL import Image
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
+
+
+def png(width: int, height: int, colour: tuple[int, int, int] = (250, 157, 59)) -> bytes:
+    """A plain PNG of that size, for avatar, icon and picture uploads."""
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def unique_handle(prefix: str = "user") -> str:

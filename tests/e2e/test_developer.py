@@ -14,13 +14,13 @@ import urllib.request
 import zipfile
 from typing import Any
 
-from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import NewContext, sign_in_api
 from tests.e2e.harness import Server
 from tests.e2e.social import api, token
 from tests.e2e.test_moderation import admin, make_moderator, open_console
+from tests.helpers import png
 
 __all__ = ["admin"]  # the module fixture that appoints moderators
 
@@ -34,12 +34,6 @@ def bundle(files: dict[str, bytes], manifest: dict[str, Any] = MANIFEST) -> byte
         z.writestr("manifest.json", json.dumps(manifest))
         for name, data in files.items():
             z.writestr(name, data)
-    return out.getvalue()
-
-
-def png(width: int, height: int) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (250, 157, 59)).save(out, "PNG")
     return out.getvalue()
 
 

@@ -15,7 +15,7 @@ from hutong.app import Container
 from hutong.miniapps.models import MiniApp
 from hutong.moderation.schemas import TermIn
 from tests.chat.util import befriend, direct
-from tests.helpers import Api, User
+from tests.helpers import Api, User, png
 from tests.miniapps.util import basic, bundle, developer, ptype, released, upload
 from tests.moderation.conftest import make_staff
 
@@ -218,12 +218,6 @@ async def test_unreleased_apps_are_not_listed_or_openable(api: Api) -> None:
     assert r.status_code == 404
 
 
-def _png(size: tuple[int, int], colour: tuple[int, int, int] = (250, 157, 59)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, colour).save(buf, "PNG")
-    return buf.getvalue()
-
-
 async def test_an_icon_is_an_uploaded_image_shown_wherever_the_app_is(
     api: Api, moderator: User
 ) -> None:
@@ -238,7 +232,7 @@ async def test_an_icon_is_an_uploaded_image_shown_wherever_the_app_is(
 
     assert (await api.client.get(console, headers=dev.user.headers)).json()["icon_url"] is None
     # Only the developer sets it; bad files are typed errors and change nothing.
-    r = await put_icon(stranger, _png((64, 64)))
+    r = await put_icon(stranger, png(64, 64))
     assert r.status_code == 404
     r = await api.client.delete(f"{console}/icon", headers=stranger.headers)
     assert r.status_code == 404
@@ -249,7 +243,7 @@ async def test_an_icon_is_an_uploaded_image_shown_wherever_the_app_is(
     assert r.status_code == 413
     assert (await api.client.get(console, headers=dev.user.headers)).json()["icon_url"] is None
 
-    r = await put_icon(dev.user, _png((600, 400)))
+    r = await put_icon(dev.user, png(600, 400))
     assert r.status_code == 200, r.text
     icon = r.json()["icon_url"]
     assert icon.startswith("/media/")
@@ -287,7 +281,7 @@ async def test_an_icon_is_an_uploaded_image_shown_wherever_the_app_is(
     assert r.json()[0]["icon_url"] == icon
 
     # Two uploads at once: the app ends with one of them, whole.
-    a, b = _png((128, 128), (0, 0, 0)), _png((128, 128), (255, 255, 255))
+    a, b = png(128, 128, (0, 0, 0)), png(128, 128, (255, 255, 255))
     got = await asyncio.gather(put_icon(dev.user, a), put_icon(dev.user, b))
     urls = {g.json()["icon_url"] for g in got}
     assert len(urls) == 2

@@ -11,7 +11,7 @@ from PIL import Image
 
 from hutong.app import Container
 from tests.chat.util import befriend, direct, group
-from tests.helpers import Api, User
+from tests.helpers import Api, User, png
 from tests.miniapps.util import INDEX, MANIFEST, Dev, bundle, developer, ptype, released, upload
 from tests.moderation.conftest import make_staff
 
@@ -119,12 +119,10 @@ async def test_an_app_card_is_shared_into_a_chat_and_only_by_its_members(
 async def test_a_cards_picture_is_a_picture_of_the_released_bundle(
     api: Api, moderator: User
 ) -> None:
-    png = io.BytesIO()
-    Image.new("RGB", (1000, 500), (200, 16, 46)).save(png, "PNG")
     dev = await developer(api)
     files = {
         "pages/index.html": INDEX,
-        "images/card.png": png.getvalue(),
+        "images/card.png": png(1000, 500, (200, 16, 46)),
         "images/logo.svg": b"<svg xmlns='http://www.w3.org/2000/svg'><script>1</script></svg>",
         "images/fake.png": b"not a picture at all",
     }

@@ -192,7 +192,9 @@ async def install_examples(c: Parts, settings: Where, *, password: str | None = 
     known = read_examples(settings.data_dir)
     for example in EXAMPLES:
         port = example.port
-        appid, secret = await _app(svc, developer, example, port, known.get(example.key, {}))
+        appid, secret, has_icon = await _app(
+            svc, developer, example, port, known.get(example.key, {})
+        )
         known[example.key] = {
             "appid": appid,
             "secret": secret,
@@ -201,8 +203,7 @@ async def install_examples(c: Parts, settings: Where, *, password: str | None = 
             "dir": str(example.dir),
         }
         _write_examples(settings.data_dir, known)
-        # A drawn icon, unless the developer has set one.
-        if (await svc.apps.get(developer, appid)).icon_url is None:
+        if not has_icon:  # a drawn one; an icon the developer set is kept
             await svc.apps.set_icon(developer, appid, example_icon(example), ICON_MAX)
         data = bundle_zip(example.dir, api_url=f"http://127.0.0.1:{port}")
         await _release(svc, developer, reviewer, appid, data)
@@ -226,8 +227,9 @@ async def _account(
 
 async def _app(
     svc: MiniApps, developer: int, example: Example, port: int, known: dict[str, Any]
-) -> tuple[str, str]:
-    """The example's appid and a working secret: created, or found and brought up to date."""
+) -> tuple[str, str, bool]:
+    """The example's appid, a working secret and whether it has an icon: created, or found
+    and brought up to date."""
     domains = [f"127.0.0.1:{port}"]
     mine = {a.appid: a for a in await svc.apps.mine(developer)}
     appid = known.get("appid")
@@ -243,7 +245,7 @@ async def _app(
                 domains=domains,
             ),
         )
-        return made.appid, made.secret
+        return made.appid, made.secret, False
     app = mine[appid]
     if (app.domains, app.description, app.category) != (
         domains,
@@ -262,8 +264,8 @@ async def _app(
         except BadAppCredentials:
             pass
         else:
-            return appid, secret
-    return appid, (await svc.apps.rotate_secret(developer, appid)).secret
+            return appid, secret, app.icon_url is not None
+    return appid, (await svc.apps.rotate_secret(developer, appid)).secret, app.icon_url is not None
 
 
 async def _release(

@@ -35,6 +35,7 @@ from hutong.core.errors import (
     PayloadTooLarge,
     UnsupportedMedia,
 )
+from hutong.core.media import StoredImage
 from hutong.core.qrcodes import QrRegistry
 from hutong.core.signing import SignedToken
 from hutong.miniapps.apps import icon_url
@@ -225,16 +226,15 @@ class MiniAppHost:
                 "The card's image must be a file of the app.", fields={"image_url": "unknown-file"}
             ) from None
 
-        def read() -> bytes:
+        def store() -> StoredImage:  # read and thumbnail in one trip to a thread
             with path.open("rb") as f:
-                return f.read(CARD_IMAGE_MAX + 1)
+                data = f.read(CARD_IMAGE_MAX + 1)
+            return self.svc.media.put_image_sync(
+                data, max_bytes=CARD_IMAGE_MAX, thumb_side=CARD_IMAGE_SIDE
+            )
 
         try:
-            stored = await self.svc.media.put_image(
-                await anyio.to_thread.run_sync(read),
-                max_bytes=CARD_IMAGE_MAX,
-                thumb_side=CARD_IMAGE_SIDE,
-            )
+            stored = await anyio.to_thread.run_sync(store)
         except (UnsupportedMedia, PayloadTooLarge) as exc:
             raise InvalidInput(
                 "The card's image must be a PNG, JPEG, GIF or WebP picture of at most "

@@ -12,6 +12,7 @@ import { cell, group, groupTitle } from "../../ui/cells.js";
 import { actionSheet, confirmSheet, toast } from "../../ui/feedback.js";
 import { banner, makeForm } from "../../ui/form.js";
 import { emptyState, screen, spinner } from "../../ui/layout.js";
+import { PICTURE_TYPES, pictureProblem } from "../../ui/picture.js";
 import { copyText } from "../../util.js";
 import { appIcon } from "../miniapps/common.js";
 import { categoryLabel, categorySelect, controlRow, domainProblem, parseDomains, previewHref, statusBadge, takeSecret, uploadProblem } from "./common.js";
@@ -47,9 +48,6 @@ function secretCard(secret, onDismiss) {
   );
 }
 
-const ICON_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-const ICON_MAX = 5 * 1024 * 1024; // the server's limit, as for avatars
-
 /**
  * The app's icon with "Change" (a file picked is checked here, then uploaded at once by
  * `onPick`) and "Remove". Refusals, here or from the server, show under it.
@@ -60,14 +58,14 @@ function iconPicker(app, { onPick, onRemove }) {
     error.textContent = text;
     error.hidden = false;
   };
-  const input = h("input", { type: "file", accept: ICON_TYPES.join(","), class: "sr-only", id: "app-icon-file", testid: "icon-input" });
+  const input = h("input", { type: "file", accept: PICTURE_TYPES.join(","), class: "sr-only", id: "app-icon-file", testid: "icon-input" });
   input.addEventListener("change", async () => {
     const file = input.files?.[0];
     input.value = "";
     error.hidden = true;
     if (!file) return;
-    if (!ICON_TYPES.includes(file.type)) return fail("Choose a PNG, JPEG, GIF or WebP image.");
-    if (file.size > ICON_MAX) return fail("That image is larger than 5 MB.");
+    const problem = pictureProblem(file);
+    if (problem) return fail(problem);
     try {
       await onPick(file);
     } catch (err) {

@@ -9,9 +9,8 @@ import { avatar } from "../../ui/avatar.js";
 import { toast } from "../../ui/feedback.js";
 import { makeForm } from "../../ui/form.js";
 import { screen } from "../../ui/layout.js";
+import { PICTURE_TYPES, pictureProblem } from "../../ui/picture.js";
 
-const AVATAR_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-const AVATAR_MAX = 5 * 1024 * 1024;
 const PROFILE_FIELDS = ["display_name", "bio", "region", "phone", "email"];
 
 export function editProfileView(ctx) {
@@ -21,19 +20,15 @@ export function editProfileView(ctx) {
   ctx.onCleanup(() => previewUrl && URL.revokeObjectURL(previewUrl));
 
   const preview = h("div", { class: "avatar-preview", testid: "avatar-preview" }, avatar(user, { size: "xxl" }));
-  const fileInput = h("input", { type: "file", accept: AVATAR_TYPES.join(","), class: "sr-only", id: "avatar-file", testid: "avatar-input" });
+  const fileInput = h("input", { type: "file", accept: PICTURE_TYPES.join(","), class: "sr-only", id: "avatar-file", testid: "avatar-input" });
   const avatarError = h("p", { class: "field-error", testid: "error-file", hidden: true });
   fileInput.addEventListener("change", () => {
     const chosen = fileInput.files?.[0];
     avatarError.hidden = true;
     if (!chosen) return;
-    if (!AVATAR_TYPES.includes(chosen.type)) {
-      avatarError.textContent = "Choose a PNG, JPEG, GIF or WebP image.";
-      avatarError.hidden = false;
-      return;
-    }
-    if (chosen.size > AVATAR_MAX) {
-      avatarError.textContent = "That image is larger than 5 MB.";
+    const problem = pictureProblem(chosen);
+    if (problem) {
+      avatarError.textContent = problem;
       avatarError.hidden = false;
       return;
     }
